@@ -1,0 +1,104 @@
+"""Configuration classes; every setting comes from an environment variable (see README)."""
+
+import os
+import secrets
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = Path(os.environ.get("CROWDPLAN_INSTANCE", BASE_DIR / "instance"))
+
+
+def _dev_secret_key() -> str:
+    """Generate a development key once and keep it, so sessions survive restarts."""
+    path = INSTANCE_DIR / "secret_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _env_bool(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+class Config:
+    """Settings shared by every environment."""
+
+    @classmethod
+    def prepare(cls, app) -> None:
+        """Hook for settings that need work at start-up; nothing by default."""
+
+    SQLALCHEMY_DATABASE_URI = os.environ.get(
+        "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'crowdplan.sqlite'}"
+    )
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    REDIS_URL = os.environ.get("REDIS_URL")
+    SECRET_KEY = os.environ.get("SECRET_KEY")
+    # osm | tianditu | none | a URL template with {z}/{x}/{y} (an intranet tile server)
+    CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")
+    CROWDPLAN_TILES_ATTRIBUTION = os.environ.get("CROWDPLAN_TILES_ATTRIBUTION", "")
+    TIANDITU_KEY = os.environ.get("TIANDITU_KEY", "")
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
+    MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
+    MAIL_FROM = os.environ.get("MAIL_FROM", "crowdplan@localhost")
+    UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
+    MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+    SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    BABEL_DEFAULT_LOCALE = "zh_CN"
+    BABEL_DEFAULT_TIMEZONE = os.environ.get("CROWDPLAN_TIMEZONE", "Asia/Shanghai")
+    LANGUAGES = ("zh_CN", "en")
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    WTF_CSRF_TIME_LIMIT = None  # a citizen may take an hour over a suggestion; the token is per session
+
+
+class DevelopmentConfig(Config):
+    """Local development: a generated key, the SpatiaLite file under instance/."""
+
+    @classmethod
+    def prepare(cls, app) -> None:
+        """Use the generated key unless SECRET_KEY is set."""
+        if not app.config.get("SECRET_KEY"):
+            app.config["SECRET_KEY"] = _dev_secret_key()
+
+
+class TestingConfig(Config):
+    """pytest: the test fixtures override DATABASE_URL per backend."""
+
+    TESTING = True
+    SECRET_KEY = "testing-only-not-secret"
+    CROWDPLAN_TILES = "none"
+    WTF_CSRF_ENABLED = True
+
+
+class ProductionConfig(Config):
+    """Production: refuses to start without SECRET_KEY; cookies only over HTTPS."""
+
+    SESSION_COOKIE_SECURE = True
+    REMEMBER_COOKIE_SECURE = True
+
+    @classmethod
+    def prepare(cls, app) -> None:
+        """Refuse to run with settings that would be unsafe in production."""
+        if not app.config.get("SECRET_KEY"):
+            raise RuntimeError("SECRET_KEY must be set in production (CROWDPLAN_ENV=production).")
+
+
+CONFIGS = {
+    "development": DevelopmentConfig,
+    "testing": TestingConfig,
+    "production": ProductionConfig,
+}
+
+
+def config_from_env():
+    """The config class named by CROWDPLAN_ENV (default: development)."""
+    name = os.environ.get("CROWDPLAN_ENV", "development")
+    if name not in CONFIGS:
+        raise RuntimeError(f"CROWDPLAN_ENV must be one of {sorted(CONFIGS)}, not {name!r}")
+    return CONFIGS[name]

@@ -1,0 +1,57 @@
+"""Sign-in and registration forms (Flask-WTF: CSRF on every form)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+
+from crowdplan.auth.operations import MIN_PASSWORD_LENGTH
+
+PHONE_PATTERN = r"^1[3-9]\d{9}$"  # mainland mobile numbers
+
+
+class LoginForm(FlaskForm):
+    """E-mail address or mobile number, and password."""
+
+    login = StringField(_l("E-mail or mobile number"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in"))
+
+
+class RegisterForm(FlaskForm):
+    """A citizen or organisation account; at least one of e-mail and phone."""
+
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
+    email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
+    phone = StringField(
+        _l("Mobile number"),
+        validators=[Optional(), Regexp(PHONE_PATTERN, message=_l("Enter an 11-digit mainland mobile number."))],
+    )
+    kind = RadioField(
+        _l("I am registering as"),
+        choices=[("citizen", _l("a citizen")), ("organisation", _l("an organisation"))],
+        default="citizen",
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+
+    def validate(self, extra_validators=None) -> bool:
+        """Both fields optional on their own, but one of them is needed to sign in."""
+        if not super().validate(extra_validators):
+            return False
+        if not (self.email.data or self.phone.data):
+            self.email.errors.append(_l("Give an e-mail address or a mobile number."))
+            return False
+        return True
+
+
+class ProfileForm(FlaskForm):
+    """What a user may change about themselves."""
+
+    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])

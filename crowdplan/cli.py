@@ -1,0 +1,99 @@
+"""Command-line tools: `flask --app crowdplan <command>` (see README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from crowdplan.auth import operations as accounts
+from crowdplan.auth.permissions import Role
+from crowdplan.core import operations as core
+from crowdplan.errors import AppError
+from crowdplan.extensions import db
+from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
+
+
+def register(app: Flask) -> None:
+    """Attach the commands to the app."""
+    for command in (load_areas, seed_demo, create_user, list_departments):
+        app.cli.add_command(command)
+
+
+def _fail(message: str) -> None:
+    db.session.rollback()
+    raise click.ClickException(message)
+
+
+@click.command("load-areas")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--make-valid", is_flag=True, help="Repair invalid polygons instead of refusing them.")
+def load_areas(path: Path, make_valid: bool) -> None:
+    """Load jurisdiction areas from a GeoJSON FeatureCollection (idempotent by adcode)."""
+    try:
+        features = parse_feature_collection(path.read_bytes(), make_valid=make_valid)
+        _require_properties(features, ("adcode", "name"))
+    except GeoJSONError as exc:
+        _fail(f"{path}: {exc}")
+    with click.progressbar(length=len(features), label="Loading areas") as bar:
+        report = core.load_areas(
+            features,
+            department_for=lambda p: core.get_department_by_code(p.get("department") or ""),
+            progress=bar.update,
+        )
+    db.session.commit()
+    click.echo(f"{report.created} created, {report.replaced} replaced, {report.unchanged} unchanged")
+
+
+def _require_properties(features, names: tuple[str, ...]) -> None:
+    for feature in features:
+        for name in names:
+            if not str(feature.properties.get(name) or "").strip():
+                raise GeoJSONError("missing_property", f"property {name!r} is missing", feature.index)
+
+
+@click.command("seed-demo")
+def seed_demo() -> None:
+    """Load the demo city Xianning: counties, departments, topics, one user per role."""
+    from crowdplan.demo.seed import seed_demo as run
+
+    counts = run()
+    db.session.commit()
+    click.echo(", ".join(f"{n} {name}" for name, n in counts.items()))
+
+
+@click.command("create-user")
+@click.option("--email", default=None)
+@click.option("--phone", default=None)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
+@click.option("--name", "display_name", default=None, help="Display name (default: the login).")
+@click.option("--role", type=click.Choice([r.value for r in Role]), default=Role.CITIZEN.value)
+@click.option("--department", "department_code", default=None, help="Department code (staff).")
+def create_user(email, phone, password, display_name, role, department_code) -> None:
+    """Create an account, e.g. a planner of a department."""
+    department = None
+    if department_code:
+        department = core.get_department_by_code(department_code)
+        if department is None:
+            _fail(f"no department with code {department_code!r} (see list-departments)")
+    try:
+        user = accounts.create_user(
+            email=email,
+            phone=phone,
+            password=password,
+            display_name=display_name or email or phone or "",
+            role=Role(role),
+            department=department,
+        )
+    except AppError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(f"created user {user.id} ({user.role})")
+
+
+@click.command("list-departments")
+def list_departments() -> None:
+    """Department codes and names, one a line."""
+    for dept in core.list_departments():
+        click.echo(f"{dept.code}\t{dept.name}")

@@ -1,0 +1,1 @@
+"""Core reference data every feature uses: departments, jurisdiction areas, topics."""

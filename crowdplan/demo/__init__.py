@@ -1,0 +1,1 @@
+"""Demo data for Xianning, Hubei (data files, loaded by `flask seed-demo`)."""

@@ -1,0 +1,71 @@
+"""One error type and one place that turns errors into pages or JSON in the user's language."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import jsonify, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, InternalServerError
+
+log = logging.getLogger(__name__)
+
+
+class AppError(Exception):
+    """A refusal the user can understand: HTTP status, a stable code, a translated message."""
+
+    def __init__(self, message: str, *, status: int = 400, code: str = "bad_request"):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.code = code
+
+
+def _default_messages() -> dict[int, str]:
+    return {
+        400: _("The request could not be understood. Please check what you entered."),
+        401: _("Please sign in first."),
+        403: _("You do not have permission to do this."),
+        404: _("This page does not exist, or it has been removed."),
+        405: _("This action is not allowed here."),
+        413: _("The upload is too large."),
+        429: _("Too many requests. Please wait a moment and try again."),
+        500: _("Something went wrong on our side. Your data is safe; please try again later."),
+        503: _("The service is temporarily unavailable. Please try again shortly."),
+    }
+
+
+def _wants_json() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def render_error(status: int, message: str, code: str):
+    """JSON under /api (or when asked for), an HTML page elsewhere."""
+    if _wants_json():
+        return jsonify(error={"status": status, "code": code, "message": message}), status
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def register(app) -> None:
+    """Install the handlers on the app."""
+
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return render_error(exc.status, exc.message, exc.code)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        message = _("Your form has expired or was not sent from this site. Please try again.")
+        return render_error(400, message, "csrf")
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = _default_messages().get(status, exc.description or "")
+        return render_error(status, message, (exc.name or "error").lower().replace(" ", "_"))
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        log.exception("unhandled error on %s %s", request.method, request.path)
+        return render_error(500, _default_messages()[500], InternalServerError.name.lower())

@@ -1,0 +1,165 @@
+"""Folium map builders from plain data (no database access), and embedding in Jinja pages.
+
+Folium links its JavaScript and CSS from CDNs; `embed` swaps every link for a file the app
+serves itself (see crowdplan/vendor.py) and refuses a map that needs an asset we do not ship,
+so a page can never reach out to the internet by accident.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import folium
+from branca.element import CssLink, JavascriptLink
+
+# folium asset name -> path under /vendor/ (None: not needed, dropped).
+LOCAL_ASSETS: dict[str, str | None] = {
+    "leaflet": "leaflet/leaflet.js",
+    "leaflet_css": "leaflet/leaflet.css",
+    "jquery": None,
+    "bootstrap": None,
+    "bootstrap_css": None,
+    "glyphicons_css": None,
+    "awesome_markers": None,
+    "awesome_markers_css": None,
+    "awesome_markers_font_css": None,
+    "awesome_rotate_css": None,
+    "markerclusterjs": "markercluster/leaflet.markercluster.js",
+    "markerclustercss": "markercluster/MarkerCluster.css",
+    "markerclusterdefaultcss": "markercluster/MarkerCluster.Default.css",
+    "leaflet-heat.js": "folium/leaflet_heat.min.js",
+}
+
+XIANNING_CENTRE = (29.84, 114.32)  # lat, lon: the demo city's centre
+
+
+class UnvendoredAsset(ValueError):
+    """A folium element wants a script or stylesheet that the app does not serve locally."""
+
+
+@dataclass(frozen=True)
+class Tiles:
+    """A basemap: URL template(s) and attribution; no URL means outlines only (offline)."""
+
+    urls: tuple[str, ...] = ()
+    attribution: str = ""
+    subdomains: str = "abc"
+
+
+def tiles_from_config(name: str, *, tianditu_key: str = "", attribution: str = "") -> Tiles:
+    """Resolve CROWDPLAN_TILES: osm, tianditu, none, or a URL template of your own server."""
+    if name == "none" or not name:
+        return Tiles()
+    if name == "osm":
+        return Tiles(
+            ("https://tile.openstreetmap.org/{z}/{x}/{y}.png",),
+            "&copy; OpenStreetMap contributors",
+        )
+    if name == "tianditu":
+        # CGCS2000 matches WGS84 at map scale, so overlays need no shift (unlike GCJ-02 maps).
+        base = "https://t{s}.tianditu.gov.cn/%s_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+        query = "&LAYER=%s&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles&TILEMATRIX={z}"
+        query += "&TILEROW={y}&TILECOL={x}&tk=" + tianditu_key
+        urls = tuple(base % layer + query % layer for layer in ("vec", "cva"))
+        return Tiles(urls, "&copy; 天地图 Tianditu", subdomains="01234567")
+    if "{z}" in name and "{x}" in name and "{y}" in name:
+        return Tiles((name,), attribution)
+    raise ValueError(f"CROWDPLAN_TILES must be osm, tianditu, none or a tile URL, not {name!r}")
+
+
+def base_map(tiles: Tiles, *, location=XIANNING_CENTRE, zoom: int = 9) -> folium.Map:
+    """An empty map with the configured basemap (or none)."""
+    m = folium.Map(location=list(location), zoom_start=zoom, tiles=None, control_scale=True)
+    for i, url in enumerate(tiles.urls):
+        folium.TileLayer(
+            url,
+            attr=tiles.attribution or " ",
+            name=f"basemap-{i}",
+            subdomains=tiles.subdomains,
+            control=False,
+            max_zoom=18,
+        ).add_to(m)
+    return m
+
+
+def add_area_outlines(m: folium.Map, areas: list[dict[str, Any]], *, labels: bool = True) -> None:
+    """County outlines with name labels; `areas` are dicts with name, geometry, label_point."""
+    if not areas:
+        return
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {"type": "Feature", "properties": {"name": a["name"]}, "geometry": a["geometry"]}
+            for a in areas
+        ],
+    }
+    folium.GeoJson(
+        collection,
+        name="areas",
+        style_function=lambda _f: {"color": "#1d4e89", "weight": 2, "fillOpacity": 0.04},
+        highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.12},
+        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+    ).add_to(m)
+    if labels:
+        for a in areas:
+            lon, lat = a["label_point"]
+            folium.Marker(
+                [lat, lon],
+                icon=folium.DivIcon(html=_label_html(a["name"]), class_name="area-label"),
+                interactive=False,
+            ).add_to(m)
+
+
+def fit_to(m: folium.Map, bounds: tuple[float, float, float, float] | None) -> None:
+    """Fit the view to (min_lon, min_lat, max_lon, max_lat) when known."""
+    if bounds:
+        min_lon, min_lat, max_lon, max_lat = bounds
+        m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+
+
+def _label_html(name: str) -> str:
+    from markupsafe import escape
+
+    return f'<span class="area-label-text">{escape(name)}</span>'
+
+
+@dataclass
+class MapEmbed:
+    """What a Jinja page needs to show a folium map inline (not in an iframe)."""
+
+    html: str
+    script: str
+    scripts: list[str] = field(default_factory=list)
+    stylesheets: list[str] = field(default_factory=list)
+    map_id: str = ""
+
+
+def embed(m: folium.Map, *, vendor_url) -> MapEmbed:
+    """Render `m` for embedding; `vendor_url(path)` gives the local URL of a vendored file."""
+    root = m.get_root()
+    root.render()
+    scripts: list[str] = []
+    stylesheets: list[str] = []
+    for name, element in _asset_links(root):
+        if name not in LOCAL_ASSETS:
+            raise UnvendoredAsset(f"folium asset {name!r} ({element.url}) is not served locally")
+        path = LOCAL_ASSETS[name]
+        if path is None:
+            continue
+        target = scripts if isinstance(element, JavascriptLink) else stylesheets
+        if vendor_url(path) not in target:
+            target.append(vendor_url(path))
+    return MapEmbed(
+        html=root.html.render(),
+        script=root.script.render(),
+        scripts=scripts,
+        stylesheets=stylesheets,
+        map_id=m.get_name(),
+    )
+
+
+def _asset_links(root):
+    for name, element in root.header._children.items():
+        if isinstance(element, (JavascriptLink, CssLink)):
+            yield name, element

@@ -1,0 +1,52 @@
+"""Locale choice: the visitor's remembered choice, else Chinese (zh_CN), the bureau's language."""
+
+from __future__ import annotations
+
+from flask import current_app, has_request_context, request
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+LANG_COOKIE = "lang"
+LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
+
+
+def select_locale() -> str:
+    """Cookie set by the language switch, else the default (zh_CN)."""
+    chosen = request.cookies.get(LANG_COOKIE) if has_request_context() else None
+    if chosen in current_app.config["LANGUAGES"]:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def select_timezone() -> str:
+    """One timezone for the bureau: deadlines and notice windows are local dates."""
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
+
+
+def current_language() -> str:
+    """'zh_CN' or 'en', for the html lang attribute and switch."""
+    locale = get_locale()
+    return "en" if locale is not None and locale.language == "en" else "zh_CN"
+
+
+def role_label(role: str) -> str:
+    """The translated name of a role."""
+    labels = {
+        "citizen": _("Citizen"),
+        "organisation": _("Organisation"),
+        "planner": _("Planner"),
+        "dept_head": _("Head of department"),
+        "admin": _("Administrator"),
+    }
+    return labels.get(role, role)
+
+
+def template_globals() -> dict:
+    """Values every template needs."""
+    lang = current_language()
+    return {
+        "current_language": lang,
+        "html_lang": "en" if lang == "en" else "zh-CN",
+        "language_names": LANGUAGE_NAMES,
+        "role_label": role_label,
+    }
