@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 from flask import Flask
+from flask.cli import with_appcontext
 
 from crowdplan.auth import operations as accounts
 from crowdplan.auth.permissions import Role
@@ -27,6 +28,7 @@ def _fail(message: str) -> None:
 
 
 @click.command("load-areas")
+@with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--make-valid", is_flag=True, help="Repair invalid polygons instead of refusing them.")
 def load_areas(path: Path, make_valid: bool) -> None:
@@ -54,6 +56,7 @@ def _require_properties(features, names: tuple[str, ...]) -> None:
 
 
 @click.command("seed-demo")
+@with_appcontext
 def seed_demo() -> None:
     """Load the demo city Xianning: counties, departments, topics, one user per role."""
     from crowdplan.demo.seed import seed_demo as run
@@ -64,6 +67,7 @@ def seed_demo() -> None:
 
 
 @click.command("create-user")
+@with_appcontext
 @click.option("--email", default=None)
 @click.option("--phone", default=None)
 @click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True)
@@ -93,6 +97,7 @@ def create_user(email, phone, password, display_name, role, department_code) -> 
 
 
 @click.command("list-departments")
+@with_appcontext
 def list_departments() -> None:
     """Department codes and names, one a line."""
     for dept in core.list_departments():

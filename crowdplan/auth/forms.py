@@ -2,12 +2,17 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, RadioField, StringField
+from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
 
 from crowdplan.auth.operations import MIN_PASSWORD_LENGTH
 
 PHONE_PATTERN = r"^1[3-9]\d{9}$"  # mainland mobile numbers
+
+
+def _compact(value: str | None) -> str | None:
+    """People write 138 0013 8000 or 138-0013-8000; keep the digits."""
+    return value.replace(" ", "").replace("-", "") if value else value
 
 
 class LoginForm(FlaskForm):
@@ -25,11 +30,15 @@ class RegisterForm(FlaskForm):
     email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(
         _l("Mobile number"),
+        filters=[_compact],
         validators=[Optional(), Regexp(PHONE_PATTERN, message=_l("Enter an 11-digit mainland mobile number."))],
     )
     kind = RadioField(
         _l("I am registering as"),
-        choices=[("citizen", _l("a citizen")), ("organisation", _l("an organisation"))],
+        choices=[
+            SelectChoice("citizen", _l("a citizen")),
+            SelectChoice("organisation", _l("an organisation")),
+        ],
         default="citizen",
     )
     password = PasswordField(

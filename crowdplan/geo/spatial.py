@@ -12,7 +12,7 @@ from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import event, literal, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.types import Boolean, Float
 
@@ -77,6 +77,8 @@ def begin_immediate(session: Session) -> None:
     No effect on PostgreSQL, whose row locks handle this. When the session already holds a
     connection the transaction has begun; an outer operation chose its mode, so leave it.
     """
+    if isinstance(session, scoped_session):
+        session = session()
     transaction = session.get_transaction()
     if transaction is not None and getattr(transaction, "_connections", None):
         return
