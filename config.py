@@ -54,7 +54,9 @@ class Config:
     LANGUAGES = ("zh_CN", "en")
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    WTF_CSRF_TIME_LIMIT = None  # a citizen may take an hour over a suggestion; the token is per session
+    WTF_CSRF_TIME_LIMIT = (
+        None  # a citizen may take an hour over a suggestion; the token is per session
+    )
 
 
 class DevelopmentConfig(Config):

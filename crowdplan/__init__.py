@@ -7,12 +7,12 @@ import secrets
 from flask import Flask, g
 
 from config import config_from_env
-from crowdplan.extensions import babel, csrf, db, login_manager, migrate
-from crowdplan.geo.spatial import configure_engine
+from crowdplan.auth import models as _auth_models  # noqa: F401
 
 # Importing the models registers them on db.metadata (migrations compare against it).
 from crowdplan.core import models as _core_models  # noqa: F401
-from crowdplan.auth import models as _auth_models  # noqa: F401
+from crowdplan.extensions import babel, csrf, db, login_manager, migrate
+from crowdplan.geo.spatial import configure_engine
 
 
 def create_app(config=None, **overrides) -> Flask:

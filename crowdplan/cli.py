@@ -30,7 +30,9 @@ def _fail(message: str) -> None:
 @click.command("load-areas")
 @with_appcontext
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--make-valid", is_flag=True, help="Repair invalid polygons instead of refusing them.")
+@click.option(
+    "--make-valid", is_flag=True, help="Repair invalid polygons instead of refusing them."
+)
 def load_areas(path: Path, make_valid: bool) -> None:
     """Load jurisdiction areas from a GeoJSON FeatureCollection (idempotent by adcode)."""
     try:
@@ -45,14 +47,18 @@ def load_areas(path: Path, make_valid: bool) -> None:
             progress=bar.update,
         )
     db.session.commit()
-    click.echo(f"{report.created} created, {report.replaced} replaced, {report.unchanged} unchanged")
+    click.echo(
+        f"{report.created} created, {report.replaced} replaced, {report.unchanged} unchanged"
+    )
 
 
 def _require_properties(features, names: tuple[str, ...]) -> None:
     for feature in features:
         for name in names:
             if not str(feature.properties.get(name) or "").strip():
-                raise GeoJSONError("missing_property", f"property {name!r} is missing", feature.index)
+                raise GeoJSONError(
+                    "missing_property", f"property {name!r} is missing", feature.index
+                )
 
 
 @click.command("seed-demo")

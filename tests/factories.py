@@ -17,7 +17,9 @@ DATA = Path(__file__).parent / "data"
 PASSWORD = "correct-horse-battery"
 
 
-def create_department(*, code: str = "dept", name: str = "测试科", name_en: str = "Test") -> Department:
+def create_department(
+    *, code: str = "dept", name: str = "测试科", name_en: str = "Test"
+) -> Department:
     """A department."""
     dept = Department(code=code, name=name, name_en=name_en)
     db.session.add(dept)
@@ -40,7 +42,11 @@ def create_user(
 
 
 def create_area(
-    *, adcode: str = "999999", name: str = "测试区", bounds=(114.0, 29.0, 114.1, 29.1), department=None
+    *,
+    adcode: str = "999999",
+    name: str = "测试区",
+    bounds=(114.0, 29.0, 114.1, 29.1),
+    department=None,
 ) -> Area:
     """A rectangular area."""
     area = Area(

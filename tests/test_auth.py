@@ -95,7 +95,14 @@ def test_login_ignores_an_offsite_next(client, auth, app):
 
 @pytest.mark.parametrize(
     ("role", "status"),
-    [(None, 302), ("citizen", 403), ("organisation", 403), ("planner", 200), ("dept_head", 200), ("admin", 200)],
+    [
+        (None, 302),
+        ("citizen", 403),
+        ("organisation", 403),
+        ("planner", 200),
+        ("dept_head", 200),
+        ("admin", 200),
+    ],
 )
 def test_staff_pages_deny_by_default(demo, client, auth, role, status):
     if role:
@@ -106,7 +113,9 @@ def test_staff_pages_deny_by_default(demo, client, auth, role, status):
 def test_profile_edit(demo, client, auth):
     auth.login_as("citizen")
     page = client.get("/profile").get_data(as_text=True)
-    response = client.post("/profile", data={"display_name": "新名字", "csrf_token": csrf_from(page)})
+    response = client.post(
+        "/profile", data={"display_name": "新名字", "csrf_token": csrf_from(page)}
+    )
     assert response.status_code == 302
     assert "新名字" in client.get("/profile").get_data(as_text=True)
 
@@ -124,7 +133,9 @@ def test_permission_helper_scopes_staff_to_their_department(app):
         assert head.can(Permission.SUPERVISE, own) and not head.can(Permission.SUPERVISE, other)
         assert admin.can(Permission.TRIAGE, other) and admin.can(Permission.ADMINISTER)
         assert citizen.can(Permission.SUGGEST) and not citizen.can(Permission.TRIAGE, own)
-        assert org.can(Permission.SPEAK_FOR_MEMBERS) and not citizen.can(Permission.SPEAK_FOR_MEMBERS)
+        assert org.can(Permission.SPEAK_FOR_MEMBERS) and not citizen.can(
+            Permission.SPEAK_FOR_MEMBERS
+        )
         planner.is_active = False
         assert not planner.can(Permission.TRIAGE, own)
         db.session.rollback()
@@ -137,10 +148,34 @@ def test_create_user_cli(demo):
     assert ok.exit_code == 0, ok.output
     with demo.app_context():
         user = db.session.scalar(select(User).where(User.email == "new@example.org"))
-        assert user.department == db.session.scalar(select(Department).where(Department.code == "chibi"))
-    unknown = runner.invoke(args=["create-user", "--email", "x@example.org", "--password", PASSWORD, "--role", "planner", "--department", "nope"])
+        assert user.department == db.session.scalar(
+            select(Department).where(Department.code == "chibi")
+        )
+    unknown = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "x@example.org",
+            "--password",
+            PASSWORD,
+            "--role",
+            "planner",
+            "--department",
+            "nope",
+        ]
+    )
     assert unknown.exit_code != 0 and "nope" in unknown.output
-    no_dept = runner.invoke(args=["create-user", "--email", "y@example.org", "--password", PASSWORD, "--role", "planner"])
+    no_dept = runner.invoke(
+        args=[
+            "create-user",
+            "--email",
+            "y@example.org",
+            "--password",
+            PASSWORD,
+            "--role",
+            "planner",
+        ]
+    )
     assert no_dept.exit_code != 0 and "Traceback" not in no_dept.output
     listed = runner.invoke(args=["list-departments"])
     assert "city-general\t综合科" in listed.output.splitlines()

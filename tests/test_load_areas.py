@@ -1,4 +1,4 @@
-"""`flask load-areas`: validation names the feature, nothing is half-loaded, idempotent by adcode."""
+"""`flask load-areas`: names the bad feature, never half-loads, is idempotent by adcode."""
 
 import json
 
@@ -83,13 +83,14 @@ BROKEN = {
         2,
     ),
     "out_of_range": (
-        feature_collection(
-            polygon_feature([(x * 2, y) for x, y in SQUARE], adcode="1", name="a")
-        ),
+        feature_collection(polygon_feature([(x * 2, y) for x, y in SQUARE], adcode="1", name="a")),
         0,
     ),
-    "nan": ('{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
-            '"geometry":{"type":"Polygon","coordinates":[[[NaN,1],[2,2],[3,1],[NaN,1]]]}}]}', 0),
+    "nan": (
+        '{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},'
+        '"geometry":{"type":"Polygon","coordinates":[[[NaN,1],[2,2],[3,1],[NaN,1]]]}}]}',
+        0,
+    ),
     "missing_adcode": (feature_collection(polygon_feature(SQUARE, name="a")), 0),
 }
 

@@ -26,7 +26,10 @@ def test_embed_uses_only_local_assets():
     m = maps.base_map(maps.tiles_from_config("none"))
     MarkerCluster().add_to(m)
     embed = maps.embed(m, vendor_url=_vendor)
-    assert embed.scripts == ["/vendor/leaflet/leaflet.js", "/vendor/markercluster/leaflet.markercluster.js"]
+    assert embed.scripts == [
+        "/vendor/leaflet/leaflet.js",
+        "/vendor/markercluster/leaflet.markercluster.js",
+    ]
     assert "/vendor/leaflet/leaflet.css" in embed.stylesheets
     assert all(u.startswith("/vendor/") for u in embed.scripts + embed.stylesheets)
     assert "L.map(" in embed.script and embed.map_id in embed.html
@@ -49,7 +52,9 @@ def test_tile_layer_only_when_configured():
 def test_outlines_and_escaped_labels():
     m = maps.base_map(maps.Tiles())
     square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
-    maps.add_area_outlines(m, [{"name": "<b>区</b>", "geometry": square, "label_point": (0.5, 0.3)}])
+    maps.add_area_outlines(
+        m, [{"name": "<b>区</b>", "geometry": square, "label_point": (0.5, 0.3)}]
+    )
     script = maps.embed(m, vendor_url=_vendor).script
     # The label's HTML escapes the name, and folium JSON-escapes it into the script.
     assert "\\u0026lt;b\\u0026gt;\\u533a" in script and "<b>" not in script

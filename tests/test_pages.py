@@ -85,4 +85,6 @@ def test_csrf_error_is_a_clear_400(app, client):
     assert csrf_from(page)
     response = client.post("/register", data={"display_name": "x", "csrf_token": "forged"})
     assert response.status_code == 400
-    assert "表单已过期" in response.get_data(as_text=True) or "过期" in response.get_data(as_text=True)
+    assert "表单已过期" in response.get_data(as_text=True) or "过期" in response.get_data(
+        as_text=True
+    )

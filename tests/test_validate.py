@@ -47,7 +47,11 @@ def test_file_level_errors():
 
 def test_feature_level_errors_name_the_index():
     ok = polygon_feature(SQUARE)
-    point = {"type": "Feature", "properties": {}, "geometry": {"type": "Point", "coordinates": [1, 2]}}
+    point = {
+        "type": "Feature",
+        "properties": {},
+        "geometry": {"type": "Point", "coordinates": [1, 2]},
+    }
     _raises(json.dumps(feature_collection(ok, point)), "bad_geometry_type", 1)
     _raises(json.dumps(feature_collection(ok, ok, {"type": "Nope"})), "not_feature", 2)
     far = polygon_feature([(x, y + 80) for x, y in SQUARE])

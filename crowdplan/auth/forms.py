@@ -26,12 +26,17 @@ class LoginForm(FlaskForm):
 class RegisterForm(FlaskForm):
     """A citizen or organisation account; at least one of e-mail and phone."""
 
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(
+        _l("Name shown to others"), validators=[DataRequired(), Length(max=80)]
+    )
     email = StringField(_l("E-mail"), validators=[Optional(), Email(), Length(max=254)])
     phone = StringField(
         _l("Mobile number"),
         filters=[_compact],
-        validators=[Optional(), Regexp(PHONE_PATTERN, message=_l("Enter an 11-digit mainland mobile number."))],
+        validators=[
+            Optional(),
+            Regexp(PHONE_PATTERN, message=_l("Enter an 11-digit mainland mobile number.")),
+        ],
     )
     kind = RadioField(
         _l("I am registering as"),
@@ -63,4 +68,6 @@ class RegisterForm(FlaskForm):
 class ProfileForm(FlaskForm):
     """What a user may change about themselves."""
 
-    display_name = StringField(_l("Name shown to others"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(
+        _l("Name shown to others"), validators=[DataRequired(), Length(max=80)]
+    )

@@ -19,9 +19,7 @@ class User(UserMixin, db.Model):
     """A person or organisation account; staff accounts belong to a department."""
 
     __tablename__ = "users"
-    __table_args__ = (
-        CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),
-    )
+    __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str | None] = mapped_column(String(254), unique=True)

@@ -59,8 +59,18 @@ def create_user(
         raise AppError(_("Staff accounts need a department."), code="department_required")
     for value in (email, phone):
         if value and get_user_by_login(value) is not None:
-            raise AppError(_("An account with this e-mail or mobile number exists already."), status=409, code="duplicate")
-    user = User(email=email, phone=phone, display_name=display_name.strip(), role=role.value, department=department)
+            raise AppError(
+                _("An account with this e-mail or mobile number exists already."),
+                status=409,
+                code="duplicate",
+            )
+    user = User(
+        email=email,
+        phone=phone,
+        display_name=display_name.strip(),
+        role=role.value,
+        department=department,
+    )
     user.set_password(password)
     db.session.add(user)
     db.session.flush()

@@ -1,9 +1,9 @@
 """Roles and what each may do: data in one table, asked through User.can()."""
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Role(str, Enum):
+class Role(StrEnum):
     """A user's role; staff roles carry a department."""
 
     CITIZEN = "citizen"
@@ -13,7 +13,7 @@ class Role(str, Enum):
     ADMIN = "admin"
 
 
-class Permission(str, Enum):
+class Permission(StrEnum):
     """Actions guarded by User.can(); department-scoped ones take the department."""
 
     SUGGEST = "suggest"

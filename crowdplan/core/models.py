@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from flask_babel import get_locale
 from geoalchemy2 import Geometry
@@ -15,7 +15,7 @@ from crowdplan.types import UTCDateTime
 
 def utcnow() -> datetime:
     """Timezone-aware now, the one clock models use."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class LocalizedName:

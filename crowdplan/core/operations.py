@@ -17,7 +17,9 @@ from crowdplan.geo.validate import CheckedFeature, as_multipolygon
 
 def list_current_areas() -> list[Area]:
     """Areas whose boundary is in force now, by adcode."""
-    return list(db.session.scalars(select(Area).where(Area.valid_to.is_(None)).order_by(Area.adcode)))
+    return list(
+        db.session.scalars(select(Area).where(Area.valid_to.is_(None)).order_by(Area.adcode))
+    )
 
 
 def list_areas_at(lon: float, lat: float) -> list[Area]:
@@ -101,7 +103,9 @@ def load_areas(
         props = feature.properties
         adcode = str(props["adcode"])
         geom = as_multipolygon(feature.geometry)
-        current = db.session.scalar(select(Area).where(Area.adcode == adcode, Area.valid_to.is_(None)))
+        current = db.session.scalar(
+            select(Area).where(Area.adcode == adcode, Area.valid_to.is_(None))
+        )
         if current is not None and to_shape(current.geom).equals_exact(geom, 1e-9):
             _update_attributes(current, props, department_for)
             report.unchanged += 1

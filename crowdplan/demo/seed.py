@@ -51,12 +51,16 @@ def _seed_departments(rows: list[dict]) -> None:
     db.session.flush()
     for row in rows:
         if row.get("parent"):
-            core.get_department_by_code(row["code"]).parent = core.get_department_by_code(row["parent"])
+            core.get_department_by_code(row["code"]).parent = core.get_department_by_code(
+                row["parent"]
+            )
 
 
 def _seed_topics(rows: list[dict]) -> None:
     for order, row in enumerate(rows):
-        topic = db.session.scalar(select(Topic).where(Topic.code == row["code"])) or Topic(code=row["code"])
+        topic = db.session.scalar(select(Topic).where(Topic.code == row["code"])) or Topic(
+            code=row["code"]
+        )
         topic.name, topic.name_en = row["name"], row.get("name_en")
         topic.description = row.get("description")
         topic.reply_days = row["reply_days"]
@@ -70,14 +74,18 @@ def _seed_areas(data: dict) -> None:
     features = parse_feature_collection(raw)
     for feature in features:
         feature.properties.update(extra.get(str(feature.properties.get("adcode")), {}))
-    core.load_areas(features, department_for=lambda p: core.get_department_by_code(p.get("department", "")))
+    core.load_areas(
+        features, department_for=lambda p: core.get_department_by_code(p.get("department", ""))
+    )
 
 
 def _seed_users(rows: list[dict], password: str) -> None:
     for row in rows:
         if accounts.get_user_by_login(row["email"]) is not None:
             continue
-        department = core.get_department_by_code(row["department"]) if row.get("department") else None
+        department = (
+            core.get_department_by_code(row["department"]) if row.get("department") else None
+        )
         accounts.create_user(
             email=row["email"],
             display_name=row["display_name"],

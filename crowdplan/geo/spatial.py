@@ -120,20 +120,14 @@ class point(ColumnElement):
 
 @compiles(point)
 def _point_postgis(element, compiler, **kw):
-    return "ST_SetSRID(ST_MakePoint(%s, %s), %d)" % (
-        compiler.process(element.lon, **kw),
-        compiler.process(element.lat, **kw),
-        SRID,
-    )
+    lon, lat = compiler.process(element.lon, **kw), compiler.process(element.lat, **kw)
+    return f"ST_SetSRID(ST_MakePoint({lon}, {lat}), {SRID})"
 
 
 @compiles(point, "sqlite")
 def _point_spatialite(element, compiler, **kw):
-    return "MakePoint(%s, %s, %d)" % (
-        compiler.process(element.lon, **kw),
-        compiler.process(element.lat, **kw),
-        SRID,
-    )
+    lon, lat = compiler.process(element.lon, **kw), compiler.process(element.lat, **kw)
+    return f"MakePoint({lon}, {lat}, {SRID})"
 
 
 class intersects(ColumnElement):
@@ -153,22 +147,20 @@ class intersects(ColumnElement):
 
 @compiles(intersects)
 def _intersects_postgis(element, compiler, **kw):
-    return "ST_Intersects(%s, %s)" % (
-        compiler.process(element.column, **kw),
-        compiler.process(element.geom, **kw),
-    )
+    column, geom = compiler.process(element.column, **kw), compiler.process(element.geom, **kw)
+    return f"ST_Intersects({column}, {geom})"
 
 
 @compiles(intersects, "sqlite")
 def _intersects_spatialite(element, compiler, **kw):
-    column = element.column
-    geom = compiler.process(element.geom, **kw)
-    table = column.table
+    table, name = element.column.table, element.column.name
+    column, geom = compiler.process(element.column, **kw), compiler.process(element.geom, **kw)
     rowid = compiler.process(table.c.id, **kw) if "id" in table.c else f"{table.name}.rowid"
-    return (
-        "(%s IN (SELECT rowid FROM SpatialIndex WHERE f_table_name = '%s' "
-        "AND f_geometry_column = '%s' AND search_frame = %s) AND ST_Intersects(%s, %s) = 1)"
-    ) % (rowid, table.name, column.name, geom, compiler.process(column, **kw), geom)
+    candidates = (
+        "SELECT rowid FROM SpatialIndex WHERE "
+        f"f_table_name = '{table.name}' AND f_geometry_column = '{name}' AND search_frame = {geom}"
+    )
+    return f"({rowid} IN ({candidates}) AND ST_Intersects({column}, {geom}) = 1)"
 
 
 def contains_point(column, lon: float, lat: float) -> ColumnElement:

@@ -56,7 +56,9 @@ def parse_feature_collection(
     """Parse and check a FeatureCollection; raise GeoJSONError at the first problem."""
     data = _load_json(raw, max_bytes)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-        raise GeoJSONError("not_feature_collection", _("The file is not a GeoJSON FeatureCollection."))
+        raise GeoJSONError(
+            "not_feature_collection", _("The file is not a GeoJSON FeatureCollection.")
+        )
     _check_crs(data.get("crs"))
     features = data.get("features")
     if not isinstance(features, list) or not features:
@@ -85,7 +87,11 @@ def _load_json(raw: bytes | str, max_bytes: int | None) -> Any:
     except json.JSONDecodeError as exc:
         raise GeoJSONError(
             "not_json",
-            _("The file is not valid JSON (line %(line)s, column %(col)s).", line=exc.lineno, col=exc.colno),
+            _(
+                "The file is not valid JSON (line %(line)s, column %(col)s).",
+                line=exc.lineno,
+                col=exc.colno,
+            ),
         ) from exc
 
 
@@ -108,7 +114,11 @@ def _check_feature(index: int, feature: Any, allowed: tuple[str, ...], make_vali
     if gtype not in allowed:
         raise GeoJSONError(
             "bad_geometry_type",
-            _("Geometry type %(got)s is not allowed here (allowed: %(allowed)s).", got=gtype, allowed=", ".join(allowed)),
+            _(
+                "Geometry type %(got)s is not allowed here (allowed: %(allowed)s).",
+                got=gtype,
+                allowed=", ".join(allowed),
+            ),
             index,
         )
     _check_coordinates(index, geometry.get("coordinates"))
@@ -151,7 +161,11 @@ def _check_position(index: int, position: list) -> None:
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
         raise GeoJSONError(
             "out_of_range",
-            _("Coordinate (%(lon)s, %(lat)s) is outside longitude -180..180 / latitude -90..90.", lon=lon, lat=lat),
+            _(
+                "Coordinate (%(lon)s, %(lat)s) is outside longitude -180..180 / latitude -90..90.",
+                lon=lon,
+                lat=lat,
+            ),
             index,
         )
 
@@ -163,11 +177,21 @@ def _ensure_valid(index: int, geom: BaseGeometry, make_valid: bool) -> BaseGeome
         return geom
     reason = shapely.is_valid_reason(geom)
     if not make_valid:
-        raise GeoJSONError("invalid_geometry", _("The geometry is invalid: %(reason)s.", reason=reason), index)
+        raise GeoJSONError(
+            "invalid_geometry", _("The geometry is invalid: %(reason)s.", reason=reason), index
+        )
     repaired = shapely.make_valid(geom)
     if geom.geom_type in POLYGONAL:
-        polys = [g for g in getattr(repaired, "geoms", [repaired]) if isinstance(g, (Polygon, MultiPolygon))]
+        polys = [
+            g
+            for g in getattr(repaired, "geoms", [repaired])
+            if isinstance(g, (Polygon, MultiPolygon))
+        ]
         repaired = shapely.union_all(polys) if polys else repaired
     if repaired.is_empty or repaired.geom_type not in (geom.geom_type, "MultiPolygon", "Polygon"):
-        raise GeoJSONError("invalid_geometry", _("The geometry is invalid and cannot be repaired: %(reason)s.", reason=reason), index)
+        raise GeoJSONError(
+            "invalid_geometry",
+            _("The geometry is invalid and cannot be repaired: %(reason)s.", reason=reason),
+            index,
+        )
     return repaired

@@ -2,7 +2,16 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    jsonify,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -26,7 +35,12 @@ def tiles() -> maps.Tiles:
 
 def embed_map(m) -> maps.MapEmbed:
     """Render a folium map for a page, with every asset served by this app."""
-    return maps.embed(m, vendor_url=lambda path: url_for("vendor.asset", name=path.split("/", 1)[0], filename=path.split("/", 1)[1]))
+    return maps.embed(
+        m,
+        vendor_url=lambda path: url_for(
+            "vendor.asset", name=path.split("/", 1)[0], filename=path.split("/", 1)[1]
+        ),
+    )
 
 
 @bp.get("/")
