@@ -7,12 +7,14 @@ import secrets
 from flask import Flask, g
 
 from config import config_from_env
+from crowdplan.audit import models as _audit_models  # noqa: F401
 from crowdplan.auth import models as _auth_models  # noqa: F401
 
 # Importing the models registers them on db.metadata (migrations compare against it).
 from crowdplan.core import models as _core_models  # noqa: F401
 from crowdplan.extensions import babel, csrf, db, login_manager, migrate
 from crowdplan.geo.spatial import configure_engine
+from crowdplan.plans import models as _plan_models  # noqa: F401
 
 
 def create_app(config=None, **overrides) -> Flask:
@@ -52,12 +54,14 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.main.views import bp as main_bp
+    from crowdplan.plans.views import bp as plans_bp
     from crowdplan.vendor import bp as vendor_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(vendor_bp)
     app.register_blueprint(staff_bp)
+    app.register_blueprint(plans_bp)
 
 
 def _register_hooks(app: Flask) -> None:

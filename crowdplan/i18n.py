@@ -6,6 +6,8 @@ from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from crowdplan.core.models import utcnow
+
 LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
@@ -49,4 +51,5 @@ def template_globals() -> dict:
         "html_lang": "en" if lang == "en" else "zh-CN",
         "language_names": LANGUAGE_NAMES,
         "role_label": role_label,
+        "now": utcnow,
     }

@@ -11,6 +11,7 @@ from crowdplan.auth import operations as accounts
 from crowdplan.auth.permissions import Role
 from crowdplan.core import operations as core
 from crowdplan.core.models import Department, Topic
+from crowdplan.demo.plans import seed_plan_types, seed_plans
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
 from crowdplan.geo.validate import parse_feature_collection
@@ -33,12 +34,15 @@ def seed_demo(path: Path = DEMO_FILE) -> dict[str, int]:
     _seed_topics(data["topics"])
     _seed_areas(data)
     _seed_users(data["users"], data["demo_password"])
+    seed_plan_types(data["plan_types"])
+    seed_plans(data["plans"], GEODATA)
     db.session.flush()
     return {
         "departments": len(data["departments"]),
         "topics": len(data["topics"]),
         "areas": len(data["areas"]),
         "users": len(data["users"]),
+        "plans": len(data["plans"]),
     }
 
 

@@ -97,7 +97,13 @@ def add_area_outlines(m: folium.Map, areas: list[dict[str, Any]], *, labels: boo
     folium.GeoJson(
         collection,
         name="areas",
-        style_function=lambda _f: {"color": "#1d4e89", "weight": 2, "fillOpacity": 0.04},
+        control=False,
+        style_function=lambda _f: {
+            "color": "#1d4e89",
+            "weight": 2,
+            "fillOpacity": 0.04,
+            "className": "area-outline",
+        },
         highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.12},
         tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
     ).add_to(m)
@@ -163,3 +169,55 @@ def _asset_links(root):
     for name, element in root.header._children.items():
         if isinstance(element, (JavascriptLink, CssLink)):
             yield name, element
+
+
+def style_for(style: dict, properties: dict) -> dict:
+    """Colour and legend label of one feature under a layer's style rule."""
+    if "property" in style:
+        value = str(properties.get(style["property"], ""))
+        cls = style.get("classes", {}).get(value) or style.get("default") or {}
+        return {"color": cls.get("color", "#3388ff"), "label": cls.get("label", value)}
+    return {"color": style.get("color", "#3388ff"), "label": style.get("label", "")}
+
+
+def legend_entries(style: dict) -> list[dict]:
+    """(colour, label) pairs to show beside the map for a layer."""
+    if "property" in style:
+        entries = [{"color": c["color"], "label": c["label"]} for c in style["classes"].values()]
+        if style.get("default"):
+            entries.append(dict(style["default"]))
+        return entries
+    return [{"color": style.get("color", "#3388ff"), "label": style.get("label", "")}]
+
+
+def add_plan_layers(m: folium.Map, layers: list[dict[str, Any]]) -> None:
+    """Plan layers, each switchable; dicts have name, style and a GeoJSON FeatureCollection.
+
+    Points are drawn as circle markers so each feature is one element on the map.
+    """
+    for layer in layers:
+        style = layer["style"]
+        opacity = style.get("fill_opacity", 0.55)
+
+        def _style(feature, style=style, opacity=opacity):
+            colour = style_for(style, feature["properties"])["color"]
+            return {
+                "color": colour,
+                "fillColor": colour,
+                "weight": 1.5,
+                "fillOpacity": opacity,
+                "className": "plan-feature",
+            }
+
+        group = folium.FeatureGroup(name=layer["name"], show=True)
+        fields = [k for k in layer.get("tooltip_fields", []) if k]
+        folium.GeoJson(
+            layer["geojson"],
+            name=layer["name"],
+            style_function=_style,
+            marker=folium.CircleMarker(radius=7, weight=2, fill=True),
+            tooltip=folium.GeoJsonTooltip(fields=fields, labels=False) if fields else None,
+        ).add_to(group)
+        group.add_to(m)
+    if layers:
+        folium.LayerControl(collapsed=False).add_to(m)

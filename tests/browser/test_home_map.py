@@ -16,8 +16,8 @@ EN = [
 
 
 def _outlines_and_labels(page):
-    page.wait_for_selector(".leaflet-overlay-pane path.leaflet-interactive")
-    paths = page.locator(".leaflet-overlay-pane path.leaflet-interactive").count()
+    page.wait_for_selector(".leaflet-overlay-pane path.area-outline")
+    paths = page.locator(".leaflet-overlay-pane path.area-outline").count()
     labels = sorted(page.locator(".area-label-text").all_inner_texts())
     return paths, labels
 

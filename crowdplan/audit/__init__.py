@@ -1,0 +1,1 @@
+"""Audit records: who did what to which object, when, from which state to which, and why."""

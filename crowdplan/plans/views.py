@@ -1,0 +1,97 @@
+"""Public plan pages: the list with filters and the plan on a map."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, render_template, request, send_file
+from flask_babel import gettext as _
+
+from crowdplan.core import operations as core
+from crowdplan.core.models import utcnow
+from crowdplan.geo import maps
+from crowdplan.main.views import embed_map, tiles
+from crowdplan.plans import queries
+from crowdplan.plans.models import Stage
+from crowdplan.plans.operations import document_path, get_plan
+
+bp = Blueprint("plans", __name__, url_prefix="/plans")
+PER_PAGE = 20
+
+
+@bp.get("/")
+def index():
+    """Published plans with filters in the URL, beside a map of their extents."""
+    filters = queries.PlanFilters.from_args(request.args)
+    page = queries.list_public_plans(
+        filters, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
+    )
+    m = maps.base_map(tiles())
+    maps.add_area_outlines(m, core.areas_for_map(core.list_current_areas()), labels=False)
+    extents = queries.plan_extents(page.items)
+    maps.add_plan_layers(
+        m,
+        [
+            {
+                "name": _("Plans"),
+                "style": {"color": "#c0392b"},
+                "geojson": extents,
+                "tooltip_fields": ["title"],
+            }
+        ]
+        if extents["features"]
+        else [],
+    )
+    return render_template(
+        "plans/index.html",
+        page=page,
+        filters=filters,
+        plan_types=queries.list_plan_types_for_filter(),
+        areas=core.list_current_areas(),
+        stages=[s for s in Stage if s is not Stage.DRAFT],
+        city_map=embed_map(m),
+    )
+
+
+@bp.get("/<int:plan_id>")
+def detail(plan_id: int):
+    """One plan: its layers on a map with a legend, documents, notice window, versions."""
+    plan = get_plan(plan_id)
+    version = plan.public_version if plan else None
+    if version is None:
+        abort(404)
+    number = request.args.get("version", type=int)
+    if number is not None:
+        version = next((v for v in plan.versions if v.number == number and v.is_frozen), None)
+        if version is None:
+            abort(404)
+    now = utcnow()
+    layers = queries.layers_for_map(version)
+    m = maps.base_map(tiles())
+    maps.add_area_outlines(m, core.areas_for_map(plan.areas), labels=False)
+    maps.add_plan_layers(m, layers)
+    maps.fit_to(m, queries.version_bounds(version))
+    return render_template(
+        "plans/detail.html",
+        plan=plan,
+        version=version,
+        stage=version.stage(now),
+        days_left=queries.days_left(version, now),
+        legend=[(layer["name"], maps.legend_entries(layer["style"])) for layer in layers],
+        plan_map=embed_map(m),
+        summary_html=queries.render_summary(version.summary),
+    )
+
+
+@bp.get("/<int:plan_id>/documents/<int:doc_id>")
+def document(plan_id: int, doc_id: int):
+    """A published version's PDF, as a download with a safe file name."""
+    plan = get_plan(plan_id)
+    doc = queries.get_public_document(plan, doc_id) if plan else None
+    if doc is None:
+        abort(404)
+    return send_file(
+        document_path(doc),
+        mimetype="application/pdf",
+        as_attachment=True,
+        download_name=doc.filename,
+        max_age=3600,
+    )
