@@ -10,9 +10,8 @@ The database is a fresh demo (`flask db upgrade` + `flask seed-demo`) in a tempo
 folder, removed at the end. wrk comes from the Debian package `wrk`; when it is missing and we
 run as root the script installs it with apt-get.
 
-TODO: `--path` defaults to "/" for now. Once /plans/<id> exists, the default should become the
-plan page of the demo plan in public notice (look its id up in the seeded database, or via a
-JSON listing, before starting wrk).
+`--path` defaults to the plan page of the demo plan in public notice, found through the public
+list filtered to plans in notice (`/plans/?status=notice`) once the server is up.
 """
 
 from __future__ import annotations
@@ -78,7 +77,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=10, help="seconds of wrk per target")
     parser.add_argument("--connections", type=int, default=16, help="wrk open connections")
-    parser.add_argument("--path", default="/", help="crowdplan path to load (default: /)")
+    parser.add_argument(
+        "--path", default=None, help="crowdplan path to load (default: the demo plan in notice)"
+    )
     parser.add_argument(
         "--startup-timeout",
         type=float,
@@ -92,7 +93,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.connections < WRK_THREADS:
         parser.error(f"--connections must be at least {WRK_THREADS} (one per wrk thread)")
     # A path, never a URL: the host is always loopback.
-    if (
+    if args.path is not None and (
         not args.path.startswith("/")
         or args.path.startswith("//")
         or any(c.isspace() for c in args.path)
@@ -316,6 +317,20 @@ def measure(target: str, wrk: str, port: int, path: str, args: argparse.Namespac
     return result
 
 
+def plan_in_notice_path(port: int) -> str:
+    """The page of the first plan in public notice, read from the public list."""
+    conn = http.client.HTTPConnection(HOST, port, timeout=10)
+    try:
+        conn.request("GET", "/plans/?status=notice")
+        html = conn.getresponse().read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+    match = re.search(r'href="(/plans/\d+)"', html)
+    if match is None:
+        raise BenchError("no plan in public notice found at /plans/?status=notice")
+    return match.group(1)
+
+
 def ratio_percent(results: dict[str, Result]) -> float | None:
     """crowdplan's throughput as a percentage of the hello baseline's."""
     base = results["hello"].requests_per_s
@@ -356,6 +371,7 @@ def run(args: argparse.Namespace) -> dict[str, Result]:
         )
         for name, spec, ready_path, path in targets:
             with gunicorn(spec, ready_path, env, workdir, args.startup_timeout) as port:
+                path = path or plan_in_notice_path(port)
                 results[name] = measure(name, wrk, port, path, args)
         return results
 

@@ -54,6 +54,7 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.main.views import bp as main_bp
+    from crowdplan.plans.staff import bp as plans_staff_bp
     from crowdplan.plans.views import bp as plans_bp
     from crowdplan.vendor import bp as vendor_bp
 
@@ -62,6 +63,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(vendor_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(plans_bp)
+    app.register_blueprint(plans_staff_bp)
 
 
 def _register_hooks(app: Flask) -> None:

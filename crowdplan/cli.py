@@ -18,7 +18,7 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
-    for command in (load_areas, seed_demo, create_user, list_departments):
+    for command in (load_areas, seed_demo, create_user, list_departments, import_plan_layer):
         app.cli.add_command(command)
 
 
@@ -108,3 +108,33 @@ def list_departments() -> None:
     """Department codes and names, one a line."""
     for dept in core.list_departments():
         click.echo(f"{dept.code}\t{dept.name}")
+
+
+@click.command("import-plan-layer")
+@with_appcontext
+@click.argument("plan_id", type=int)
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--name", required=True, help="Layer name shown in the layer switcher and legend.")
+@click.option("--style-property", default=None, help="Colour features by this property.")
+@click.option(
+    "--color", default="#3388ff", show_default=True, help="Colour of a single-style layer."
+)
+def import_plan_layer(plan_id: int, path: Path, name: str, style_property, color: str) -> None:
+    """Import a GeoJSON layer into a plan's draft version (all or nothing)."""
+    from crowdplan.plans import operations as plans
+    from crowdplan.plans.styles import auto_style
+
+    plan = plans.get_plan(plan_id)
+    if plan is None:
+        _fail(f"no plan with id {plan_id}")
+    raw = path.read_bytes()
+    try:
+        with click.progressbar(length=raw.count(b'"Feature"'), label="Importing features") as bar:
+            layer = plans.import_layer(plan.latest, raw, name=name, progress=bar.update)
+        layer.style = auto_style(
+            [f.properties for f in layer.features], style_property, color=color
+        )
+    except (GeoJSONError, AppError) as exc:
+        _fail(f"{path}: {getattr(exc, 'message', exc)}")
+    db.session.commit()
+    click.echo(f"layer {layer.id}: {len(layer.features)} features")

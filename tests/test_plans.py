@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from crowdplan.audit.models import AuditRecord
+from crowdplan.core.models import Area
 from crowdplan.core.operations import get_department_by_code
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
@@ -174,3 +175,57 @@ def test_draft_plans_are_not_public(demo, client, app):
         plan_id, doc_id = version.plan_id, version.documents[0].id
     assert client.get(f"/plans/{plan_id}").status_code == 404
     assert client.get(f"/plans/{plan_id}/documents/{doc_id}").status_code == 404
+
+
+def test_notice_window_counts_whole_local_days_and_refuses_the_past(app, db_session):
+    from datetime import date
+
+    opens, closes = plans.notice_window(date(2099, 3, 1), date(2099, 3, 30), "Asia/Shanghai")
+    assert opens.isoformat() == "2099-02-28T16:00:00+00:00"
+    assert closes - opens == timedelta(days=30)
+    with pytest.raises(AppError) as info:
+        plans.notice_window(date(2020, 1, 1), date(2020, 3, 1), "Asia/Shanghai")
+    assert info.value.code == "bad_window"
+
+
+def test_summary_markdown_is_sanitised(demo, client, db_session):
+    version = _draft(title="XSS 测试")
+    version.summary = (
+        '**粗体** <script>alert(1)</script> <a href="javascript:alert(2)" onclick="x()">链接</a>'
+    )
+    plans.publish(version, opens_at=T0, closes_at=T0 + timedelta(days=3000), actor=None, now=T0)
+    db_session.commit()
+    html = client.get(f"/plans/{version.plan_id}").get_data(as_text=True)
+    assert "<strong>粗体</strong>" in html
+    assert "<script>alert(1)" not in html and "javascript:" not in html and "onclick" not in html
+
+
+def test_list_paginates_and_filters_by_area_keeping_filters_in_links(demo, client, db_session):
+    xianan = db_session.scalar(select(Area).where(Area.adcode == "421202"))
+    for i in range(22):
+        version = _draft(title=f"分页测试规划 {i:02d}")
+        version.plan.areas = [xianan] if i % 2 else []
+        plans.publish(version, opens_at=T0, closes_at=T0 + timedelta(days=3000), actor=None, now=T0)
+    db_session.commit()
+    first = client.get("/plans/?q=分页测试").get_data(as_text=True)
+    assert first.count("分页测试规划") == 20 and "page=2" in first and "q=" in first
+    second = client.get("/plans/?q=分页测试&page=2").get_data(as_text=True)
+    assert second.count("分页测试规划") == 2
+    in_xianan = client.get("/plans/?q=分页测试&area=421202").get_data(as_text=True)
+    assert in_xianan.count("分页测试规划") == 11
+
+
+def test_frozen_maps_are_cached_and_drafts_are_not(demo, client, db_session):
+    from crowdplan.plans.mapping import version_map
+
+    draft = _draft()
+    with demo.test_request_context():
+        assert version_map(draft) is not version_map(draft)
+        plans.publish(draft, opens_at=T0, closes_at=T0 + timedelta(days=3000), actor=None, now=T0)
+        first, legend = version_map(draft)
+        assert version_map(draft)[0] is first
+    with demo.test_request_context(headers={"Cookie": "lang=en"}):
+        from flask_babel import refresh
+
+        refresh()  # the outer app context cached the Chinese locale
+        assert version_map(draft)[0] is not first  # one entry per language

@@ -6,8 +6,9 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -169,6 +170,9 @@ def publish(
         )
     if closes_at <= now:
         raise AppError(_("The notice window is already over."), code="bad_window")
+    if opens_at < now - timedelta(days=2):
+        # A backdated opening would shorten the period the public really had.
+        raise AppError(_("The notice cannot open in the past."), code="bad_window")
     version.notice_opens_at, version.notice_closes_at = opens_at, closes_at
     version.fingerprint = fingerprint(version)
     version.published_at = now
@@ -180,6 +184,16 @@ def publish(
         to_state=version.stage(now),
     )
     return version
+
+
+def notice_window(opens_on: date, closes_on: date, tz: str) -> tuple[datetime, datetime]:
+    """Instants of a notice from its first and last day (inclusive), in the bureau's time zone."""
+    zone = ZoneInfo(tz)
+    if opens_on < utcnow().astimezone(zone).date():
+        raise AppError(_("The notice cannot open in the past."), code="bad_window")
+    opens = datetime.combine(opens_on, time(0), zone)
+    closes = datetime.combine(closes_on + timedelta(days=1), time(0), zone)
+    return opens.astimezone(UTC), closes.astimezone(UTC)
 
 
 def close_early(

@@ -10,6 +10,7 @@ from crowdplan.core.models import utcnow
 from crowdplan.geo import maps
 from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans import queries
+from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import document_path, get_plan
 
@@ -64,19 +65,15 @@ def detail(plan_id: int):
         if version is None:
             abort(404)
     now = utcnow()
-    layers = queries.layers_for_map(version)
-    m = maps.base_map(tiles())
-    maps.add_area_outlines(m, core.areas_for_map(plan.areas), labels=False)
-    maps.add_plan_layers(m, layers)
-    maps.fit_to(m, queries.version_bounds(version))
+    plan_map, legend = version_map(version)
     return render_template(
         "plans/detail.html",
         plan=plan,
         version=version,
         stage=version.stage(now),
         days_left=queries.days_left(version, now),
-        legend=[(layer["name"], maps.legend_entries(layer["style"])) for layer in layers],
-        plan_map=embed_map(m),
+        legend=legend,
+        plan_map=plan_map,
         summary_html=queries.render_summary(version.summary),
     )
 

@@ -1,0 +1,48 @@
+"""The map of a plan version, shared by the public and the planner pages.
+
+A published version never changes, so its rendered map is cached per (version, language,
+basemap): folium's rendering is most of a plan page's cost.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from threading import Lock
+
+from crowdplan.core import operations as core
+from crowdplan.geo import maps
+from crowdplan.i18n import current_language
+from crowdplan.main.views import embed_map, tiles
+from crowdplan.plans import queries
+from crowdplan.plans.models import PlanVersion
+
+CACHE_SIZE = 256
+_cache: OrderedDict[tuple, tuple] = OrderedDict()
+_lock = Lock()
+
+
+def version_map(version: PlanVersion) -> tuple[maps.MapEmbed, list]:
+    """(map embed, legend) for a version; from the cache when the version is frozen."""
+    if not version.is_frozen:
+        return _build(version)
+    key = (version.id, version.fingerprint, current_language(), tiles())
+    with _lock:
+        if key in _cache:
+            _cache.move_to_end(key)
+            return _cache[key]
+    result = _build(version)
+    with _lock:
+        _cache[key] = result
+        while len(_cache) > CACHE_SIZE:
+            _cache.popitem(last=False)
+    return result
+
+
+def _build(version: PlanVersion) -> tuple[maps.MapEmbed, list]:
+    layers = queries.layers_for_map(version)
+    m = maps.base_map(tiles())
+    maps.add_area_outlines(m, core.areas_for_map(version.plan.areas), labels=False)
+    maps.add_plan_layers(m, layers)
+    maps.fit_to(m, queries.version_bounds(version))
+    legend = [(layer["name"], maps.legend_entries(layer["style"])) for layer in layers]
+    return embed_map(m), legend
