@@ -59,3 +59,18 @@ def test_outlines_and_escaped_labels():
     # The label's HTML escapes the name, and folium JSON-escapes it into the script.
     assert "\\u0026lt;b\\u0026gt;\\u533a" in script and "<b>" not in script
     assert isinstance(m, folium.Map)
+
+
+def test_points_are_drawn_above_areas():
+    square = {"type": "Polygon", "coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]]}
+    point = {"type": "Point", "coordinates": [0.5, 0.2]}
+    layers = [
+        {"name": "points", "style": {}, "geojson": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": point}]}},
+        {"name": "areas", "style": {}, "geojson": {"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {}, "geometry": square}]}},
+    ]  # fmt: skip
+    m = maps.base_map(maps.Tiles())
+    maps.add_plan_layers(m, layers)
+    script = maps.embed(m, vendor_url=_vendor).script
+    assert script.index('"Polygon"') < script.index('"Point"')

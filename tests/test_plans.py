@@ -229,3 +229,20 @@ def test_frozen_maps_are_cached_and_drafts_are_not(demo, client, db_session):
 
         refresh()  # the outer app context cached the Chinese locale
         assert version_map(draft)[0] is not first  # one entry per language
+
+
+def test_earlier_versions_stay_viewable(demo, client, db_session):
+    first = _draft(title="第一版标题")
+    plans.publish(first, opens_at=T0, closes_at=T0 + timedelta(days=3000), actor=None, now=T0)
+    second = plans.new_version(first.plan, actor=None)
+    plans.update_draft(second, actor=None, title="第二版标题", summary="")
+    db_session.commit()
+    plan_id = first.plan_id
+    assert "第一版标题" in client.get(f"/plans/{plan_id}").get_data(as_text=True)  # v2 is a draft
+    assert client.get(f"/plans/{plan_id}?version=2").status_code == 404
+    plans.publish(second, opens_at=T0, closes_at=T0 + timedelta(days=3000), actor=None, now=T0)
+    db_session.commit()
+    latest = client.get(f"/plans/{plan_id}").get_data(as_text=True)
+    assert "第二版标题" in latest and f"/plans/{plan_id}?version=1" in latest
+    older = client.get(f"/plans/{plan_id}?version=1").get_data(as_text=True)
+    assert "第一版标题" in older and first.fingerprint in older

@@ -121,7 +121,7 @@ def fit_to(m: folium.Map, bounds: tuple[float, float, float, float] | None) -> N
     """Fit the view to (min_lon, min_lat, max_lon, max_lat) when known."""
     if bounds:
         min_lon, min_lat, max_lon, max_lat = bounds
-        m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]])
+        m.fit_bounds([[min_lat, min_lon], [max_lat, max_lon]], padding=(24, 24))
 
 
 def _label_html(name: str) -> str:
@@ -190,12 +190,20 @@ def legend_entries(style: dict) -> list[dict]:
     return [{"color": style.get("color", "#3388ff"), "label": style.get("label", "")}]
 
 
+def _drawing_order(layer: dict) -> int:
+    kinds = {f["geometry"]["type"] for f in layer["geojson"]["features"]}
+    if kinds & {"Point", "MultiPoint"}:
+        return 2
+    return 1 if kinds & {"LineString", "MultiLineString"} else 0
+
+
 def add_plan_layers(m: folium.Map, layers: list[dict[str, Any]]) -> None:
     """Plan layers, each switchable; dicts have name, style and a GeoJSON FeatureCollection.
 
-    Points are drawn as circle markers so each feature is one element on the map.
+    Points are drawn as circle markers so each feature is one element on the map. Areas are
+    drawn first and points last, so a service-radius polygon never hides the facility in it.
     """
-    for layer in layers:
+    for layer in sorted(layers, key=_drawing_order):
         style = layer["style"]
         opacity = style.get("fill_opacity", 0.55)
 
