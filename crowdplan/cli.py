@@ -122,7 +122,6 @@ def list_departments() -> None:
 def import_plan_layer(plan_id: int, path: Path, name: str, style_property, color: str) -> None:
     """Import a GeoJSON layer into a plan's draft version (all or nothing)."""
     from crowdplan.plans import operations as plans
-    from crowdplan.plans.styles import auto_style
 
     plan = plans.get_plan(plan_id)
     if plan is None:
@@ -130,10 +129,14 @@ def import_plan_layer(plan_id: int, path: Path, name: str, style_property, color
     raw = path.read_bytes()
     try:
         with click.progressbar(length=raw.count(b'"Feature"'), label="Importing features") as bar:
-            layer = plans.import_layer(plan.latest, raw, name=name, progress=bar.update)
-        layer.style = auto_style(
-            [f.properties for f in layer.features], style_property, color=color
-        )
+            layer = plans.import_layer(
+                plan.latest,
+                raw,
+                name=name,
+                style_property=style_property,
+                color=color,
+                progress=bar.update,
+            )
     except (GeoJSONError, AppError) as exc:
         _fail(f"{path}: {getattr(exc, 'message', exc)}")
     db.session.commit()

@@ -31,10 +31,12 @@ from crowdplan.plans.models import (
     PlanVersion,
     Stage,
 )
+from crowdplan.plans.styles import auto_style
 
 LAYER_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
 MAX_LAYER_BYTES = 20 * 1024 * 1024
 MAX_DOCUMENT_BYTES = 50 * 1024 * 1024
+DEFAULT_COLOR = "#3388ff"
 
 
 def list_plan_types() -> list[PlanType]:
@@ -92,13 +94,20 @@ def import_layer(
     *,
     name: str,
     style: dict | None = None,
+    style_property: str | None = None,
+    color: str = DEFAULT_COLOR,
     actor=None,
     progress: Callable[[int], None] = lambda _n: None,
 ) -> Layer:
-    """Validate a GeoJSON FeatureCollection and store it as a layer of a draft version."""
+    """Validate a GeoJSON FeatureCollection and store it as a layer of a draft version.
+
+    The style is given, or derived: coloured by `style_property` when named, else `color`.
+    """
     _require_draft(version)
     features = parse_feature_collection(raw, allowed_types=LAYER_TYPES, max_bytes=MAX_LAYER_BYTES)
-    layer = Layer(name=name.strip(), style=style or {}, sort_order=len(version.layers))
+    if style is None:
+        style = auto_style([f.properties for f in features], style_property, color=color)
+    layer = Layer(name=name.strip(), style=style, sort_order=len(version.layers))
     for feature in features:
         layer.features.append(
             LayerFeature(

@@ -25,7 +25,6 @@ from crowdplan.plans.forms import (
 )
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan, PlanType
-from crowdplan.plans.styles import auto_style
 
 bp = staff_blueprint("plans_staff", __name__, url_prefix="/staff/plans")
 
@@ -125,90 +124,83 @@ def _refuse(plan: Plan, message: str, **forms):
     return _render_edit(db.session.get(Plan, plan.id), 400, **forms)
 
 
+def _step(plan: Plan, form, form_name: str, action):
+    """Validate `form`, run `action` (returns the success message), commit once, or refuse."""
+    if not form.validate_on_submit():
+        return _render_edit(plan, 400, **{form_name: form})
+    try:
+        message = action()
+    except (AppError, GeoJSONError) as exc:
+        return _refuse(plan, getattr(exc, "message", str(exc)), **{form_name: form})
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(".edit", plan_id=plan.id))
+
+
 @bp.post("/<int:plan_id>/draft")
 def update_draft(plan_id: int):
     """Save a draft's title and summary."""
-    plan = _plan_or_403(plan_id)
-    form = DraftForm()
-    if not form.validate_on_submit():
-        return _render_edit(plan, 400, draft_form=form)
-    try:
-        plans.update_draft(
-            plan.latest, actor=current_user, title=form.title.data, summary=form.summary.data or ""
-        )
-    except AppError as exc:
-        return _refuse(plan, exc.message, draft_form=form)
-    db.session.commit()
-    flash(_("Saved."), "success")
-    return redirect(url_for(".edit", plan_id=plan.id))
+    plan, form = _plan_or_403(plan_id), DraftForm()
+
+    def action():
+        text = form.summary.data or ""
+        plans.update_draft(plan.latest, actor=current_user, title=form.title.data, summary=text)
+        return _("Saved.")
+
+    return _step(plan, form, "draft_form", action)
 
 
 @bp.post("/<int:plan_id>/layers")
 def upload_layer(plan_id: int):
     """Add a GeoJSON layer to the draft."""
-    plan = _plan_or_403(plan_id)
-    form = LayerForm()
-    if not form.validate_on_submit():
-        return _render_edit(plan, 400, layer_form=form)
-    raw = form.file.data.read(plans.MAX_LAYER_BYTES + 1)
-    try:
-        layer = plans.import_layer(plan.latest, raw, name=form.name.data, actor=current_user)
-        layer.style = auto_style(
-            [f.properties for f in layer.features],
-            form.style_property.data,
-            color=form.color.data or "#3388ff",
+    plan, form = _plan_or_403(plan_id), LayerForm()
+
+    def action():
+        layer = plans.import_layer(
+            plan.latest,
+            form.file.data.read(plans.MAX_LAYER_BYTES + 1),
+            name=form.name.data,
+            style_property=form.style_property.data,
+            color=form.color.data or plans.DEFAULT_COLOR,
+            actor=current_user,
         )
-    except (AppError, GeoJSONError) as exc:
-        return _refuse(plan, getattr(exc, "message", str(exc)), layer_form=form)
-    db.session.commit()
-    flash(_("Layer added: %(n)d features.", n=len(layer.features)), "success")
-    return redirect(url_for(".edit", plan_id=plan.id))
+        return _("Layer added: %(n)d features.", n=len(layer.features))
+
+    return _step(plan, form, "layer_form", action)
 
 
 @bp.post("/<int:plan_id>/documents")
 def upload_document(plan_id: int):
     """Attach a PDF to the draft."""
-    plan = _plan_or_403(plan_id)
-    form = DocumentForm()
-    if not form.validate_on_submit():
-        return _render_edit(plan, 400, document_form=form)
-    data = form.file.data.read(plans.MAX_DOCUMENT_BYTES + 1)
-    try:
-        plans.add_document(
-            plan.latest, filename=form.file.data.filename or "", data=data, actor=current_user
-        )
-    except AppError as exc:
-        return _refuse(plan, exc.message, document_form=form)
-    db.session.commit()
-    flash(_("Document attached."), "success")
-    return redirect(url_for(".edit", plan_id=plan.id))
+    plan, form = _plan_or_403(plan_id), DocumentForm()
+
+    def action():
+        data = form.file.data.read(plans.MAX_DOCUMENT_BYTES + 1)
+        name = form.file.data.filename or ""
+        plans.add_document(plan.latest, filename=name, data=data, actor=current_user)
+        return _("Document attached.")
+
+    return _step(plan, form, "document_form", action)
 
 
 @bp.post("/<int:plan_id>/publish")
 def publish(plan_id: int):
     """Freeze the draft and open its public notice."""
-    plan = _plan_or_403(plan_id)
-    form = PublishForm()
-    if not form.validate_on_submit():
-        return _render_edit(plan, 400, publish_form=form)
-    tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-    try:
+    plan, form = _plan_or_403(plan_id), PublishForm()
+
+    def action():
+        tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
         opens, closes = plans.notice_window(form.opens_on.data, form.closes_on.data, tz)
         plans.publish(plan.latest, opens_at=opens, closes_at=closes, actor=current_user)
-    except AppError as exc:
-        return _refuse(plan, exc.message, publish_form=form)
-    db.session.commit()
-    flash(_("Published."), "success")
-    return redirect(url_for(".edit", plan_id=plan.id))
+        return _("Published.")
+
+    return _step(plan, form, "publish_form", action)
 
 
 @bp.post("/<int:plan_id>/<action>")
 def lifecycle(plan_id: int, action: str):
     """Close early, publish results, or start a new version."""
-    plan = _plan_or_403(plan_id)
-    form = ReasonForm()
-    if not form.validate_on_submit():
-        return _render_edit(plan, 400, reason_form=form)
+    plan, form = _plan_or_403(plan_id), ReasonForm()
     steps = {
         "close": lambda: plans.close_early(
             plan.public_version, actor=current_user, reason=form.reason.data or ""
@@ -218,10 +210,9 @@ def lifecycle(plan_id: int, action: str):
     }
     if action not in steps or plan.public_version is None:
         abort(404)
-    try:
+
+    def run():
         steps[action]()
-    except AppError as exc:
-        return _refuse(plan, exc.message)
-    db.session.commit()
-    flash(_("Done."), "success")
-    return redirect(url_for(".edit", plan_id=plan.id))
+        return _("Done.")
+
+    return _step(plan, form, "reason_form", run)
