@@ -46,8 +46,11 @@ class Config:
     MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD", "")
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "crowdplan@localhost")
+    MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+    # Bots post a form within a second of loading it; people take longer.
+    MIN_FILL_SECONDS = float(os.environ.get("MIN_FILL_SECONDS", "3"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("CROWDPLAN_TIMEZONE", "Asia/Shanghai")
@@ -76,6 +79,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"
     CROWDPLAN_TILES = "none"
     WTF_CSRF_ENABLED = True
+    MIN_FILL_SECONDS = 0.0
 
 
 class ProductionConfig(Config):

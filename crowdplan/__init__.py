@@ -15,6 +15,7 @@ from crowdplan.core import models as _core_models  # noqa: F401
 from crowdplan.extensions import babel, csrf, db, login_manager, migrate
 from crowdplan.geo.spatial import configure_engine
 from crowdplan.plans import models as _plan_models  # noqa: F401
+from crowdplan.suggestions import models as _suggestion_models  # noqa: F401
 
 
 def create_app(config=None, **overrides) -> Flask:
@@ -56,6 +57,9 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.main.views import bp as main_bp
     from crowdplan.plans.staff import bp as plans_staff_bp
     from crowdplan.plans.views import bp as plans_bp
+    from crowdplan.suggestions.api import bp as suggestions_api_bp
+    from crowdplan.suggestions.moderation import bp as moderation_bp
+    from crowdplan.suggestions.views import bp as suggestions_bp
     from crowdplan.vendor import bp as vendor_bp
 
     app.register_blueprint(main_bp)
@@ -64,6 +68,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(staff_bp)
     app.register_blueprint(plans_bp)
     app.register_blueprint(plans_staff_bp)
+    app.register_blueprint(suggestions_bp)
+    app.register_blueprint(suggestions_api_bp)
+    app.register_blueprint(moderation_bp)
 
 
 def _register_hooks(app: Flask) -> None:

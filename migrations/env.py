@@ -11,7 +11,8 @@ from crowdplan.types import UTCDateTime
 
 config = context.config
 if config.config_file_name and not config.attributes.get("skip_logging"):
-    fileConfig(config.config_file_name)
+    # Keep the app's loggers: fileConfig would otherwise disable every logger created before.
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger("alembic.env")
 
 db = current_app.extensions["migrate"].db

@@ -76,6 +76,7 @@ def app(database_url, tmp_path_factory):
         TestingConfig,
         SQLALCHEMY_DATABASE_URI=database_url,
         UPLOAD_FOLDER=str(tmp_path_factory.mktemp("uploads")),
+        MAIL_OUTBOX=str(tmp_path_factory.mktemp("outbox")),
     )
     with app.app_context():
         upgrade()

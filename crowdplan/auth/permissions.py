@@ -21,6 +21,7 @@ class Permission(StrEnum):
     TRIAGE = "triage"
     MANAGE_PLANS = "manage_plans"
     SUPERVISE = "supervise"
+    MODERATE = "moderate"
     ADMINISTER = "administer"
 
 
@@ -31,7 +32,13 @@ GRANTS: dict[Role, frozenset[Permission]] = {
     Role.ORGANISATION: frozenset({Permission.SUGGEST, Permission.SPEAK_FOR_MEMBERS}),
     Role.PLANNER: frozenset({Permission.SUGGEST, Permission.TRIAGE, Permission.MANAGE_PLANS}),
     Role.DEPT_HEAD: frozenset(
-        {Permission.SUGGEST, Permission.TRIAGE, Permission.MANAGE_PLANS, Permission.SUPERVISE}
+        {
+            Permission.SUGGEST,
+            Permission.TRIAGE,
+            Permission.MANAGE_PLANS,
+            Permission.SUPERVISE,
+            Permission.MODERATE,
+        }
     ),
     Role.ADMIN: frozenset(Permission),
 }

@@ -27,4 +27,5 @@ bp = staff_blueprint("staff", __name__, url_prefix="/staff")
 @bp.get("/")
 def dashboard():
     """The staff landing page: who you are and what you may do."""
-    return render_template("staff/dashboard.html", permissions=list(Permission))
+    can_moderate = current_user.can(Permission.MODERATE)
+    return render_template("staff/dashboard.html", can_moderate=can_moderate)

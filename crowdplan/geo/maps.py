@@ -229,3 +229,15 @@ def add_plan_layers(m: folium.Map, layers: list[dict[str, Any]]) -> None:
         group.add_to(m)
     if layers:
         folium.LayerControl(collapsed=False).add_to(m)
+
+
+STANCE_COLOURS = {"support": "#2e7d32", "oppose": "#c62828", "suggest": "#1565c0"}
+
+
+def add_pin(m: folium.Map, lon: float, lat: float, *, stance: str = "suggest") -> None:
+    """One suggestion's place, coloured by stance."""
+    colour = STANCE_COLOURS.get(stance, "#555555")
+    folium.CircleMarker(
+        [lat, lon], radius=9, color="#ffffff", weight=2, fill=True, fill_color=colour,
+        fill_opacity=0.95, class_name="suggestion-pin",
+    ).add_to(m)  # fmt: skip

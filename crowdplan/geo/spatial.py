@@ -6,10 +6,11 @@ same query runs on the embedded default (SQLite + SpatiaLite) and on PostgreSQL 
 
 from __future__ import annotations
 
+import math
 import sqlite3
 
 from geoalchemy2.admin.dialects.sqlite import init_spatialite
-from sqlalchemy import event, literal, text
+from sqlalchemy import Integer, and_, cast, event, func, literal, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
@@ -166,3 +167,79 @@ def _intersects_spatialite(element, compiler, **kw):
 def contains_point(column, lon: float, lat: float) -> ColumnElement:
     """`column` (a polygon column) contains the WGS84 point, through the spatial index."""
     return intersects(column, point(lon, lat))
+
+
+class envelope(ColumnElement):
+    """The rectangle (min_lon, min_lat, max_lon, max_lat) as a geometry with SRID 4326."""
+
+    inherit_cache = True
+
+    def __init__(self, min_lon: float, min_lat: float, max_lon: float, max_lat: float):
+        self.corners = [literal(float(v), Float) for v in (min_lon, min_lat, max_lon, max_lat)]
+
+
+@compiles(envelope)
+def _envelope_postgis(element, compiler, **kw):
+    corners = ", ".join(compiler.process(c, **kw) for c in element.corners)
+    return f"ST_MakeEnvelope({corners}, {SRID})"
+
+
+@compiles(envelope, "sqlite")
+def _envelope_spatialite(element, compiler, **kw):
+    corners = ", ".join(compiler.process(c, **kw) for c in element.corners)
+    return f"BuildMbr({corners}, {SRID})"
+
+
+class distance_m(ColumnElement):
+    """Distance in metres between two WGS84 geometries (on the sphere / ellipsoid)."""
+
+    inherit_cache = True
+    type = Float()
+
+    def __init__(self, a, b):
+        self.a, self.b = a, b
+
+
+@compiles(distance_m)
+def _distance_postgis(element, compiler, **kw):
+    a, b = compiler.process(element.a, **kw), compiler.process(element.b, **kw)
+    return f"ST_DistanceSphere({a}, {b})"
+
+
+@compiles(distance_m, "sqlite")
+def _distance_spatialite(element, compiler, **kw):
+    a, b = compiler.process(element.a, **kw), compiler.process(element.b, **kw)
+    return f"ST_Distance({a}, {b}, 1)"
+
+
+def lon_of(column) -> ColumnElement:
+    """Longitude of a point column."""
+    return func.ST_X(column)
+
+
+def lat_of(column) -> ColumnElement:
+    """Latitude of a point column."""
+    return func.ST_Y(column)
+
+
+def box_around(lon: float, lat: float, metres: float) -> tuple[float, float, float, float]:
+    """A lon/lat rectangle that contains the circle of `metres` around the point."""
+    dlat = metres / 111_320
+    dlon = metres / (111_320 * max(math.cos(math.radians(lat)), 0.01))
+    return lon - dlon, lat - dlat, lon + dlon, lat + dlat
+
+
+def within_m(column, lon: float, lat: float, metres: float) -> ColumnElement:
+    """`column` lies within `metres` of the point: spatial-index box first, then exact distance."""
+    return and_(
+        intersects(column, envelope(*box_around(lon, lat, metres))),
+        distance_m(column, point(lon, lat)) <= metres,
+    )
+
+
+def grid_cell(column, cell_degrees: float) -> tuple[ColumnElement, ColumnElement]:
+    """Integer grid cell (column, row) of a point for clustering; shifted so truncation floors."""
+    size = literal(float(cell_degrees), Float)
+    col = cast((lon_of(column) + 180.0) / size, Integer)
+    row = cast((lat_of(column) + 90.0) / size, Integer)
+    return col, row

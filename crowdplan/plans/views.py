@@ -12,7 +12,8 @@ from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans import queries
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Stage
-from crowdplan.plans.operations import document_path, get_plan
+from crowdplan.plans.operations import comments_open, document_path, get_plan
+from crowdplan.suggestions.views import build_suggestion_form
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 PER_PAGE = 20
@@ -66,6 +67,8 @@ def detail(plan_id: int):
             abort(404)
     now = utcnow()
     plan_map, legend = version_map(version)
+    is_public_version = version.id == plan.public_version.id
+    open_now = is_public_version and comments_open(version, now)
     return render_template(
         "plans/detail.html",
         plan=plan,
@@ -75,6 +78,8 @@ def detail(plan_id: int):
         legend=legend,
         plan_map=plan_map,
         summary_html=queries.render_summary(version.summary),
+        show_suggestions=is_public_version,
+        suggestion_form=build_suggestion_form(plan) if open_now else None,
     )
 
 

@@ -1,0 +1,1 @@
+"""Geotagged suggestions: pins, text, photos, moderation, privacy."""

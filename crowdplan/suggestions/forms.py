@@ -1,0 +1,94 @@
+"""The suggestion form, flag form and moderation forms."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import MultipleFileField
+from wtforms import (
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+
+from crowdplan.suggestions.operations import MAX_TEXT, MIN_TEXT
+
+
+class SuggestionForm(FlaskForm):
+    """Where, what about, what you think, what you say; contact details stay private."""
+
+    lon = HiddenField()
+    lat = HiddenField()
+    place = SelectField(_l("Or choose a place from the list"), validators=[Optional()])
+    plan_id = HiddenField()
+    feature_id = HiddenField()
+    topic = SelectField(_l("Topic"), validators=[DataRequired()])
+    stance = RadioField(
+        _l("Your view"),
+        choices=[
+            SelectChoice("suggest", _l("Suggest")),
+            SelectChoice("support", _l("Support")),
+            SelectChoice("oppose", _l("Oppose")),
+        ],
+        default="suggest",
+        validators=[DataRequired()],
+    )
+    text = TextAreaField(
+        _l("Your suggestion"), validators=[DataRequired(), Length(min=MIN_TEXT, max=MAX_TEXT)]
+    )
+    photos = MultipleFileField(_l("Photos (up to 4, JPEG/PNG/WebP)"))
+    display_name = StringField(
+        _l("Name shown with your suggestion (leave empty to stay anonymous)"),
+        validators=[Optional(), Length(max=80)],
+    )
+    org_name = StringField(_l("Organisation"), validators=[Optional(), Length(max=120)])
+    org_members = IntegerField(
+        _l("Members it speaks for"), validators=[Optional(), NumberRange(min=1, max=1_000_000)]
+    )
+    contact_phone = StringField(
+        _l("Phone (only staff see it)"), validators=[Optional(), Length(max=20)]
+    )
+    guest_email = StringField(
+        _l("E-mail (needed without an account; we send a confirmation link)"),
+        validators=[Optional(), Email(), Length(max=254)],
+    )
+    website = StringField(_l("Leave this field empty"))  # honeypot: people never see it
+    started = HiddenField()  # signed time the form was shown: bots post too fast
+
+
+class FlagForm(FlaskForm):
+    """Report a suggestion to the moderators."""
+
+    reason = StringField(_l("What is wrong?"), validators=[DataRequired(), Length(max=200)])
+
+
+class ModerationForm(FlaskForm):
+    """Approve, hide or edit."""
+
+    action = HiddenField(validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=200)])
+    new_text = TextAreaField(_l("New text"), validators=[Optional(), Length(max=MAX_TEXT)])
+
+
+class BlockedWordForm(FlaskForm):
+    """Add a blocked word."""
+
+    word = StringField(_l("Word or phrase"), validators=[DataRequired(), Length(max=80)])
+
+
+class ReviewModeForm(FlaskForm):
+    """先审后发 setting."""
+
+    mode = RadioField(
+        _l("Review before publishing"),
+        choices=[
+            SelectChoice("all", _l("All suggestions")),
+            SelectChoice("flagged", _l("Only those with blocked words")),
+            SelectChoice("none", _l("None")),
+        ],
+    )

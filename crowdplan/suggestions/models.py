@@ -1,0 +1,157 @@
+"""Suggestions pinned to places, their photos, supports, flags, and moderation data."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from geoalchemy2 import Geometry
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from crowdplan.core.models import Topic, utcnow
+from crowdplan.extensions import db
+from crowdplan.types import UTCDateTime
+
+
+class Stance(StrEnum):
+    """What the author thinks of the plan or place."""
+
+    SUPPORT = "support"  # 支持
+    OPPOSE = "oppose"  # 反对
+    SUGGEST = "suggest"  # 建议
+
+
+class Visibility(StrEnum):
+    """Whether the public sees a suggestion."""
+
+    UNCONFIRMED = "unconfirmed"  # a guest has not opened the e-mail link yet
+    REVIEW = "review"  # held for a moderator (先审后发, blocked words, flags)
+    PUBLISHED = "published"
+    HIDDEN = "hidden"  # a moderator hid it
+
+
+class Suggestion(db.Model):
+    """One suggestion (意见建议): a point, a topic, a stance, text; contact details are private."""
+
+    __tablename__ = "suggestions"
+    __table_args__ = (
+        Index("ix_suggestions_visibility_created", "visibility", "created_at"),
+        Index("ix_suggestions_plan_id", "plan_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    point = mapped_column(Geometry("POINT", srid=4326, spatial_index=True), nullable=False)
+    is_approximate: Mapped[bool] = mapped_column(default=False)
+    place_label: Mapped[str | None] = mapped_column(String(120))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id"))
+    stance: Mapped[str] = mapped_column(String(10))
+    text: Mapped[str] = mapped_column(Text)
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    display_name: Mapped[str | None] = mapped_column(String(80))  # None: shown as anonymous
+    contact_phone: Mapped[str | None] = mapped_column(String(20))  # staff only
+    contact_email: Mapped[str | None] = mapped_column(String(254))  # staff only
+    org_name: Mapped[str | None] = mapped_column(String(120))
+    org_members: Mapped[int | None]
+    plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
+    plan_version_id: Mapped[int | None] = mapped_column(ForeignKey("plan_versions.id"))
+    plan_feature_id: Mapped[int | None] = mapped_column(ForeignKey("plan_layer_features.id"))
+    visibility: Mapped[str] = mapped_column(String(12), default=Visibility.PUBLISHED.value)
+    review_reason: Mapped[str | None] = mapped_column(String(200))
+    confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    support_count: Mapped[int] = mapped_column(default=0)
+    flag_count: Mapped[int] = mapped_column(default=0)
+    source_hash: Mapped[str | None] = mapped_column(String(64))  # salted IP hash, for caps
+
+    topic: Mapped[Topic] = relationship()
+    photos: Mapped[list[SuggestionPhoto]] = relationship(
+        back_populates="suggestion", order_by="SuggestionPhoto.id", cascade="all, delete-orphan"
+    )
+
+    @property
+    def is_public(self) -> bool:
+        """Shown on public pages, feeds and the API."""
+        return self.visibility == Visibility.PUBLISHED
+
+
+class SuggestionPhoto(db.Model):
+    """A re-encoded photo (no EXIF) and its thumbnail, stored outside static/."""
+
+    __tablename__ = "suggestion_photos"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    thumb_name: Mapped[str] = mapped_column(String(64), unique=True)
+    width: Mapped[int]
+    height: Mapped[int]
+
+    suggestion: Mapped[Suggestion] = relationship(back_populates="photos")
+
+
+class Support(db.Model):
+    """A +1: one per account or per guest cookie, enforced by unique constraints (race-free)."""
+
+    __tablename__ = "suggestion_supports"
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "user_id", name="uq_supports_user"),
+        UniqueConstraint("suggestion_id", "guest_key", name="uq_supports_guest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    guest_key: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Flag(db.Model):
+    """A report that a suggestion breaks the rules; one per account or guest cookie."""
+
+    __tablename__ = "suggestion_flags"
+    __table_args__ = (
+        UniqueConstraint("suggestion_id", "user_id", name="uq_flags_user"),
+        UniqueConstraint("suggestion_id", "guest_key", name="uq_flags_guest"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    guest_key: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SuggestionEdit(db.Model):
+    """A moderator's change of text; the original is kept here."""
+
+    __tablename__ = "suggestion_edits"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    editor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    old_text: Mapped[str] = mapped_column(Text)
+    new_text: Mapped[str] = mapped_column(Text)
+    reason: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class BlockedWord(db.Model):
+    """A word or phrase that holds a suggestion for review (admin-editable data)."""
+
+    __tablename__ = "blocked_words"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    word: Mapped[str] = mapped_column(String(80), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class SiteSetting(db.Model):
+    """A site-wide setting editable by admins, e.g. review_mode (all / flagged / none)."""
+
+    __tablename__ = "site_settings"
+
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,189 @@
+"""Reads of public suggestions: filtered lists, the map viewport, nearby similar ones."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+
+from geoalchemy2.shape import to_shape
+from sqlalchemy import case, func, select
+
+from crowdplan.core.models import Area, Topic
+from crowdplan.extensions import db
+from crowdplan.geo import spatial
+from crowdplan.suggestions.models import Stance, Suggestion, Visibility
+from crowdplan.suggestions.privacy import mask_personal_data
+
+MAX_MARKERS = 2000
+POINTS_FROM_ZOOM = 15
+CELL_PIXELS = 64  # a cluster per 64-pixel square of the screen
+
+
+@dataclass
+class SuggestionFilters:
+    """List and map filters, all carried in the URL."""
+
+    topic: str = ""
+    stance: str = ""
+    area: str = ""
+    plan: int | None = None
+
+    @classmethod
+    def from_args(cls, args) -> SuggestionFilters:
+        """Read filters from request args, ignoring values that are not ours."""
+        stance = args.get("stance", "")
+        return cls(
+            topic=args.get("topic", "")[:40],
+            stance=stance if stance in {s.value for s in Stance} else "",
+            area=args.get("area", "")[:12],
+            plan=args.get("plan", type=int),
+        )
+
+    def as_args(self) -> dict:
+        """Non-empty filters, for links that keep them."""
+        pairs = {"topic": self.topic, "stance": self.stance, "area": self.area, "plan": self.plan}
+        return {k: v for k, v in pairs.items() if v}
+
+    def apply(self, query):
+        """Restrict a query over Suggestion to published rows matching the filters."""
+        query = query.where(Suggestion.visibility == Visibility.PUBLISHED)
+        if self.topic:
+            query = query.where(
+                Suggestion.topic_id.in_(select(Topic.id).where(Topic.code == self.topic))
+            )
+        if self.stance:
+            query = query.where(Suggestion.stance == self.stance)
+        if self.plan:
+            query = query.where(Suggestion.plan_id == self.plan)
+        if self.area:
+            area = db.session.scalar(
+                select(Area).where(Area.adcode == self.area, Area.valid_to.is_(None))
+            )
+            if area is None:
+                return query.where(False)
+            query = query.where(
+                spatial.intersects(
+                    Suggestion.point, select(Area.geom).where(Area.id == area.id).scalar_subquery()
+                )
+            )
+        return query
+
+
+def list_public(filters: SuggestionFilters, *, page: int = 1, per_page: int = 20):
+    """A page of published suggestions, newest first."""
+    query = filters.apply(select(Suggestion)).order_by(
+        Suggestion.created_at.desc(), Suggestion.id.desc()
+    )
+    return db.paginate(query, page=max(page, 1), per_page=per_page, error_out=False)
+
+
+def get_public(suggestion_id: int) -> Suggestion | None:
+    """A published suggestion, or None."""
+    suggestion = db.session.get(Suggestion, suggestion_id)
+    return suggestion if suggestion is not None and suggestion.is_public else None
+
+
+def public_text(suggestion: Suggestion) -> str:
+    """The text as the public may see it: phone, ID and e-mail masked."""
+    return mask_personal_data(suggestion.text)
+
+
+def public_name(suggestion: Suggestion) -> str | None:
+    """The chosen display name, masked too (people type phone numbers into names)."""
+    name = suggestion.org_name or suggestion.display_name
+    return mask_personal_data(name) if name else None
+
+
+def lonlat(suggestion: Suggestion) -> tuple[float, float]:
+    """(lon, lat) of a suggestion's point."""
+    shape = to_shape(suggestion.point)
+    return shape.x, shape.y
+
+
+def viewport(
+    bbox: tuple[float, float, float, float], zoom: int, filters: SuggestionFilters
+) -> dict:
+    """GeoJSON for the visible map: grid clusters at low zoom or when dense, else points."""
+    in_view = spatial.intersects(Suggestion.point, spatial.envelope(*bbox))
+    if zoom >= POINTS_FROM_ZOOM:
+        query = filters.apply(
+            select(
+                Suggestion.id,
+                Suggestion.stance,
+                spatial.lon_of(Suggestion.point),
+                spatial.lat_of(Suggestion.point),
+            ).where(in_view)
+        ).limit(MAX_MARKERS + 1)
+        rows = db.session.execute(query).all()
+        if len(rows) <= MAX_MARKERS:
+            return _points(rows)
+    return _clusters(bbox, zoom, filters, in_view)
+
+
+def _points(rows) -> dict:
+    features = [
+        {
+            "type": "Feature",
+            "geometry": {"type": "Point", "coordinates": [lon, lat]},
+            "properties": {"id": sid, "stance": stance},
+        }
+        for sid, stance, lon, lat in rows
+    ]
+    return {"type": "FeatureCollection", "kind": "points", "features": features}
+
+
+def _clusters(bbox, zoom: int, filters: SuggestionFilters, in_view) -> dict:
+    cell = 360.0 / (2**zoom) / (256 / CELL_PIXELS)
+    col, row = spatial.grid_cell(Suggestion.point, cell)
+    counts = {s.value: func.sum(case((Suggestion.stance == s.value, 1), else_=0)) for s in Stance}
+    query = (
+        filters.apply(
+            select(
+                func.count().label("n"),
+                func.avg(spatial.lon_of(Suggestion.point)),
+                func.avg(spatial.lat_of(Suggestion.point)),
+                *counts.values(),
+            ).where(in_view)
+        )
+        .group_by(col, row)
+        .limit(MAX_MARKERS)
+    )
+    features = []
+    for n, lon, lat, *by_stance in db.session.execute(query):
+        stances = dict(zip(counts, (int(v or 0) for v in by_stance), strict=True))
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
+                "properties": {"count": int(n), "stances": stances},
+            }
+        )
+    return {"type": "FeatureCollection", "kind": "clusters", "features": features}
+
+
+def nearby_similar(
+    lon: float, lat: float, text: str, *, metres: float = 300, limit: int = 5
+) -> list[tuple[Suggestion, float]]:
+    """Published suggestions near the point whose text resembles `text` (duplicates to support)."""
+    query = (
+        select(Suggestion)
+        .where(
+            Suggestion.visibility == Visibility.PUBLISHED,
+            spatial.within_m(Suggestion.point, lon, lat, metres),
+        )
+        .order_by(Suggestion.created_at.desc())
+        .limit(200)
+    )
+    scored = []
+    for suggestion in db.session.scalars(query):
+        score = _similarity(text, suggestion.text)
+        if score >= 0.3 or not text.strip():
+            scored.append((suggestion, score))
+    scored.sort(key=lambda pair: pair[1], reverse=True)
+    return scored[:limit]
+
+
+def _similarity(a: str, b: str) -> float:
+    """Character similarity; Chinese has no spaces, so compare characters, not words."""
+    a, b = "".join(a.split()), "".join(b.split())
+    return SequenceMatcher(None, a, b).ratio() if a and b else 0.0

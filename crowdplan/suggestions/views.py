@@ -1,0 +1,323 @@
+"""Public suggestion pages: report a place, list, detail, support, flag, confirm, photos."""
+
+from __future__ import annotations
+
+import math
+import secrets
+import time
+from pathlib import Path
+
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+from sqlalchemy import or_, select
+
+from crowdplan.core import operations as core
+from crowdplan.core.operations import list_topics
+from crowdplan.errors import AppError
+from crowdplan.extensions import db
+from crowdplan.geo import maps
+from crowdplan.i18n import current_language
+from crowdplan.mail import send_mail
+from crowdplan.main.views import embed_map, tiles
+from crowdplan.plans.mapping import version_map
+from crowdplan.plans.models import Plan
+from crowdplan.suggestions import operations as ops
+from crowdplan.suggestions import queries
+from crowdplan.suggestions.forms import FlagForm, SuggestionForm
+from crowdplan.suggestions.models import SuggestionPhoto
+from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
+from crowdplan.suggestions.places import get_place, list_places
+from crowdplan.suggestions.privacy import mask_personal_data
+
+bp = Blueprint("suggestions", __name__)
+bp.add_app_template_global(mask_personal_data, "mask")
+GUEST_COOKIE = "cp_guest"
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="form-started")
+
+
+def build_suggestion_form(plan: Plan | None = None, formdata=None) -> SuggestionForm:
+    """The suggestion form with topics and places filled in, stamped with the time shown."""
+    form = SuggestionForm(formdata=formdata) if formdata is not None else SuggestionForm()
+    lang = current_language()
+    form.topic.choices = [(t.code, t.label) for t in list_topics()]
+    form.place.choices = [("", "—")] + [(p.key, p.label(lang)) for p in list_places()]
+    if plan is not None:
+        form.plan_id.data = str(plan.id)
+    if request.method == "GET" or not form.started.data:
+        form.started.data = _signer().dumps(time.time())
+    return form
+
+
+def suggestion_map_context(plan: Plan | None) -> dict:
+    """The map a suggestion is placed on: the plan's, or the city's."""
+    if plan is not None and plan.public_version is not None:
+        embed, legend = version_map(plan.public_version)
+        return {"place_map": embed, "legend": legend}
+    m = maps.base_map(tiles())
+    areas = core.list_current_areas()
+    maps.add_area_outlines(m, core.areas_for_map(areas))
+    maps.fit_to(m, core.bounds_of(areas))
+    return {"place_map": embed_map(m), "legend": []}
+
+
+@bp.get("/report")
+def report():
+    """Report a place: tap the map or choose from the list, then say it."""
+    plan = db.session.get(Plan, request.args.get("plan", type=int) or 0)
+    form = build_suggestion_form(plan)
+    return render_template(
+        "suggestions/report.html", form=form, plan=plan, **suggestion_map_context(plan)
+    )
+
+
+@bp.post("/suggestions/new")
+def create():
+    """Receive the form: validate, store, confirm by e-mail for guests."""
+    plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)
+    form = build_suggestion_form(plan, formdata=request.form)
+    try:
+        data = _read_form(form, plan)
+        suggestion, token = ops.create_suggestion(
+            data,
+            author=current_user if current_user.is_authenticated else None,
+            guest_email=form.guest_email.data or None,
+            source=ops.source_hash(request.remote_addr),
+        )
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        page = render_template(
+            "suggestions/report.html", form=form, plan=plan, **suggestion_map_context(plan)
+        )
+        return page, exc.status
+    db.session.commit()
+    if token is not None:
+        _send_confirmation(form.guest_email.data, token)
+        return render_template("suggestions/check_mail.html"), 202
+    if suggestion.is_public:
+        flash(_("Thank you. Your suggestion is published."), "success")
+    else:
+        flash(_("Thank you. Your suggestion will appear after a moderator has read it."), "info")
+    return redirect(
+        url_for(".detail", suggestion_id=suggestion.id)
+        if suggestion.is_public
+        else url_for(".index")
+    )
+
+
+def _read_form(form: SuggestionForm, plan: Plan | None) -> ops.SuggestionInput:
+    """Turn the submitted form into operation input, or raise AppError with the reason."""
+    if form.website.data:
+        raise AppError(_("The form could not be accepted."), code="honeypot")
+    _check_fill_time(form.started.data)
+    if not form.validate():
+        errors = "; ".join(
+            f"{form[name].label.text}: {msgs[0]}" for name, msgs in form.errors.items()
+        )
+        raise AppError(errors or _("Please check the form."), code="invalid_form")
+    lon, lat, approximate, label = _read_place(form)
+    if not current_user.is_authenticated and not form.guest_email.data:
+        raise AppError(_("Please give your e-mail address, or sign in."), code="email_required")
+    photos = [
+        f.read(MAX_PHOTO_BYTES + 1) for f in (form.photos.data or []) if getattr(f, "filename", "")
+    ]
+    return ops.SuggestionInput(
+        lon=lon,
+        lat=lat,
+        is_approximate=approximate,
+        place_label=label,
+        topic_code=form.topic.data,
+        stance=form.stance.data,
+        text=form.text.data,
+        display_name=form.display_name.data,
+        contact_phone=form.contact_phone.data,
+        org_name=form.org_name.data,
+        org_members=form.org_members.data,
+        plan_id=plan.id if plan else None,
+        feature_id=int(form.feature_id.data) if (form.feature_id.data or "").isdigit() else None,
+        photos=photos,
+    )
+
+
+def _check_fill_time(stamp: str | None) -> None:
+    minimum = current_app.config.get("MIN_FILL_SECONDS", 3)
+    try:
+        shown = float(_signer().loads(stamp or "", max_age=86400))
+    except (BadSignature, ValueError, TypeError) as exc:
+        raise AppError(
+            _("The form has expired. Please reload the page and try again."), code="stale_form"
+        ) from exc
+    if time.time() - shown < minimum:
+        raise AppError(
+            _("That was very fast. Please take a moment and send again."),
+            status=429,
+            code="too_fast",
+        )
+
+
+def _read_place(form: SuggestionForm) -> tuple[float, float, bool, str | None]:
+    if form.place.data:
+        place = get_place(form.place.data)
+        if place is None:
+            raise AppError(_("Unknown place."), code="bad_place")
+        return place.lon, place.lat, True, place.name
+    try:
+        lon, lat = float(form.lon.data), float(form.lat.data)
+    except (TypeError, ValueError) as exc:
+        raise AppError(
+            _("Please choose a place on the map or from the list."), code="no_place"
+        ) from exc
+    if not (math.isfinite(lon) and math.isfinite(lat)):
+        raise AppError(_("The place is not a valid location."), code="bad_point")
+    return lon, lat, False, None
+
+
+def _send_confirmation(email: str, token: str) -> None:
+    link = url_for(".confirm", token=token, _external=True)
+    body = _(
+        "Please open this link to publish your suggestion:\n\n%(link)s\n\n"
+        "If you did not write a suggestion, ignore this e-mail.",
+        link=link,
+    )
+    send_mail(to=email, subject=_("Please confirm your suggestion"), body=body)
+
+
+@bp.get("/suggestions/confirm/<token>")
+def confirm(token: str):
+    """A guest opens the link from the e-mail."""
+    suggestion = ops.confirm_guest(token)
+    db.session.commit()
+    if suggestion.is_public:
+        flash(_("Thank you. Your suggestion is published."), "success")
+        return redirect(url_for(".detail", suggestion_id=suggestion.id))
+    flash(_("Thank you. Your suggestion will appear after a moderator has read it."), "info")
+    return redirect(url_for(".index"))
+
+
+@bp.get("/suggestions")
+def index():
+    """Published suggestions as a list in step with the map (filters in the URL)."""
+    filters = queries.SuggestionFilters.from_args(request.args)
+    page = queries.list_public(filters, page=request.args.get("page", 1, type=int))
+    m = maps.base_map(tiles())
+    areas = core.list_current_areas()
+    maps.add_area_outlines(m, core.areas_for_map(areas))
+    maps.fit_to(m, core.bounds_of(areas))
+    return render_template(
+        "suggestions/index.html",
+        page=page,
+        filters=filters,
+        topics=list_topics(),
+        areas=areas,
+        city_map=embed_map(m),
+    )
+
+
+@bp.get("/suggestions/<int:suggestion_id>")
+def detail(suggestion_id: int):
+    """One suggestion: small map, text, photos, supports."""
+    suggestion = queries.get_public(suggestion_id)
+    if suggestion is None:
+        abort(404)
+    lon, lat = queries.lonlat(suggestion)
+    m = maps.base_map(tiles(), location=(lat, lon), zoom=15)
+    maps.add_pin(m, lon, lat, stance=suggestion.stance)
+    return render_template(
+        "suggestions/detail.html",
+        suggestion=suggestion,
+        text=queries.public_text(suggestion),
+        name=queries.public_name(suggestion),
+        small_map=embed_map(m),
+        flag_form=FlagForm(),
+    )
+
+
+def _guest_key() -> tuple[str, str | None]:
+    """The hashed guest cookie; a new cookie value when the visitor has none yet."""
+    raw = request.cookies.get(GUEST_COOKIE)
+    new = None
+    if not raw or len(raw) > 64:
+        raw = new = secrets.token_urlsafe(24)
+    return ops.hash_token(raw), new
+
+
+@bp.post("/suggestions/<int:suggestion_id>/support")
+def support(suggestion_id: int):
+    """+1, once per account or guest cookie."""
+    suggestion = queries.get_public(suggestion_id)
+    if suggestion is None:
+        abort(404)
+    key, new_cookie = _guest_key()
+    user = current_user if current_user.is_authenticated else None
+    added = ops.support(suggestion, user=user, guest_key=key)
+    db.session.commit()
+    flash(
+        _("Thank you for your support.") if added else _("You have already supported this."),
+        "success",
+    )
+    response = redirect(url_for(".detail", suggestion_id=suggestion.id))
+    if new_cookie:
+        response.set_cookie(
+            GUEST_COOKIE, new_cookie, max_age=365 * 86400, httponly=True, samesite="Lax"
+        )
+    return response
+
+
+@bp.post("/suggestions/<int:suggestion_id>/flag")
+def flag(suggestion_id: int):
+    """Report a suggestion to the moderators."""
+    suggestion = queries.get_public(suggestion_id)
+    if suggestion is None:
+        abort(404)
+    form = FlagForm()
+    if not form.validate_on_submit():
+        raise AppError(_("Please say what is wrong."), code="reason_required")
+    key, new_cookie = _guest_key()
+    user = current_user if current_user.is_authenticated else None
+    ops.flag(suggestion, reason=form.reason.data, user=user, guest_key=key)
+    db.session.commit()
+    flash(_("Thank you. A moderator will look at it."), "info")
+    response = redirect(
+        url_for(".detail", suggestion_id=suggestion.id)
+        if suggestion.is_public
+        else url_for(".index")
+    )
+    if new_cookie:
+        response.set_cookie(
+            GUEST_COOKIE, new_cookie, max_age=365 * 86400, httponly=True, samesite="Lax"
+        )
+    return response
+
+
+@bp.get("/suggestions/photos/<name>")
+def photo(name: str):
+    """A photo of a published suggestion (staff may see held ones)."""
+    row = db.session.scalar(
+        select(SuggestionPhoto).where(
+            or_(SuggestionPhoto.name == name, SuggestionPhoto.thumb_name == name)
+        )
+    )
+    staff = current_user.is_authenticated and current_user.is_staff
+    if row is None or not (row.suggestion.is_public or staff):
+        abort(404)
+    folder = Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
+    try:
+        path = photo_path(folder, name)
+    except ValueError:
+        abort(404)
+    return send_from_directory(path.parent, path.name, max_age=86400)
