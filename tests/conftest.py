@@ -14,6 +14,7 @@ from flask_migrate import upgrade
 from config import TestingConfig
 from crowdplan import create_app
 from crowdplan.extensions import db
+from tests.mailserver import smtp_server  # noqa: F401  (a real SMTP server on loopback)
 
 BACKENDS = ("spatialite", "postgis")
 POSTGRES_URL = os.environ.get(

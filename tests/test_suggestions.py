@@ -276,3 +276,14 @@ def test_organisation_speaks_for_its_members(demo, client, auth):
     with demo.app_context():
         rows = db.session.scalars(select(Suggestion).order_by(Suggestion.id)).all()
         assert rows[1].org_name is None and rows[1].org_members is None
+
+
+def test_per_account_and_per_network_caps(demo, client, auth, monkeypatch):
+    monkeypatch.setattr(ops, "CAP_PER_ACCOUNT_PER_HOUR", 2)
+    auth.login_as("citizen")
+    assert [post_suggestion(client).status_code for _ in range(3)] == [302, 302, 429]
+    monkeypatch.setattr(ops, "CAP_PER_SOURCE_PER_HOUR", 2)
+    auth.logout()
+    auth.login_as("planner")
+    assert post_suggestion(client).status_code == 429  # same network (test client address)
+    assert _count(demo) == 2

@@ -50,9 +50,9 @@ def _signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="form-started")
 
 
-def build_suggestion_form(plan: Plan | None = None, formdata=None) -> SuggestionForm:
+def build_suggestion_form(plan: Plan | None = None) -> SuggestionForm:
     """The suggestion form with topics and places filled in, stamped with the time shown."""
-    form = SuggestionForm(formdata=formdata) if formdata is not None else SuggestionForm()
+    form = SuggestionForm()  # on POST, Flask-WTF reads request.form and request.files
     lang = current_language()
     form.topic.choices = [(t.code, t.label) for t in list_topics()]
     form.place.choices = [("", "—")] + [(p.key, p.label(lang)) for p in list_places()]
@@ -89,7 +89,7 @@ def report():
 def create():
     """Receive the form: validate, store, confirm by e-mail for guests."""
     plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)
-    form = build_suggestion_form(plan, formdata=request.form)
+    form = build_suggestion_form(plan)
     try:
         data = _read_form(form, plan)
         suggestion, token = ops.create_suggestion(
