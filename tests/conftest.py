@@ -111,11 +111,11 @@ def db_session(app):
 
 @pytest.fixture
 def demo(app):
-    """The demo city loaded (counties, departments, topics, demo users)."""
+    """The demo city (counties, departments, topics, users, plans), without demo suggestions."""
     from crowdplan.demo.seed import seed_demo
 
     with app.app_context():
-        seed_demo()
+        seed_demo(with_suggestions=False)
         db.session.commit()
     return app
 

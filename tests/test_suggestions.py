@@ -287,3 +287,14 @@ def test_per_account_and_per_network_caps(demo, client, auth, monkeypatch):
     auth.login_as("planner")
     assert post_suggestion(client).status_code == 429  # same network (test client address)
     assert _count(demo) == 2
+
+
+def test_seed_demo_posts_the_demo_suggestions_once(app, client):
+    runner = app.test_cli_runner()
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    assert runner.invoke(args=["seed-demo"]).exit_code == 0
+    with app.app_context():
+        rows = db.session.scalars(select(Suggestion)).all()
+        assert len(rows) == 8 and all(r.visibility == Visibility.PUBLISHED for r in rows)
+        assert sum(1 for r in rows if r.plan_id) == 3 and sum(1 for r in rows if r.org_members) == 2
+    assert "温泉路这个停车场很有必要" in client.get("/suggestions").get_data(as_text=True)

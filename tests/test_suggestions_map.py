@@ -150,3 +150,11 @@ def test_text_and_names_are_escaped_in_html_and_json(demo, client, auth):
         as_text=True
     )
     assert "<script>" not in similar  # JSON escapes < as \u003c
+
+
+def test_a_lone_suggestion_in_a_cluster_cell_carries_its_id_and_stance(demo, client):
+    _bulk(demo, [(114.32, 29.84)], stance="oppose")
+    data = client.get(f"/api/v1/suggestions/viewport?bbox={CITY}&zoom=9").json
+    [feature] = data["features"]
+    assert feature["properties"]["count"] == 1 and feature["properties"]["stance"] == "oppose"
+    assert isinstance(feature["properties"]["id"], int)

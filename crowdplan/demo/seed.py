@@ -12,6 +12,7 @@ from crowdplan.auth.permissions import Role
 from crowdplan.core import operations as core
 from crowdplan.core.models import Department, Topic
 from crowdplan.demo.plans import seed_plan_types, seed_plans
+from crowdplan.demo.suggestions import seed_suggestions
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
 from crowdplan.geo.validate import parse_feature_collection
@@ -26,8 +27,8 @@ def load_demo_data(path: Path = DEMO_FILE) -> dict:
         return tomllib.load(fh)
 
 
-def seed_demo(path: Path = DEMO_FILE) -> dict[str, int]:
-    """Upsert departments, topics, areas and demo users; return counts of what exists."""
+def seed_demo(path: Path = DEMO_FILE, *, with_suggestions: bool = True) -> dict[str, int]:
+    """Upsert departments, topics, areas, users, plans (and suggestions); return the counts."""
     data = load_demo_data(path)
     spatial.begin_immediate(db.session)
     _seed_departments(data["departments"])
@@ -36,6 +37,8 @@ def seed_demo(path: Path = DEMO_FILE) -> dict[str, int]:
     _seed_users(data["users"], data["demo_password"])
     seed_plan_types(data["plan_types"])
     seed_plans(data["plans"], GEODATA)
+    if with_suggestions:
+        seed_suggestions(data.get("suggestions", []))
     db.session.flush()
     return {
         "departments": len(data["departments"]),
@@ -43,6 +46,7 @@ def seed_demo(path: Path = DEMO_FILE) -> dict[str, int]:
         "areas": len(data["areas"]),
         "users": len(data["users"]),
         "plans": len(data["plans"]),
+        "suggestions": len(data.get("suggestions", [])),
     }
 
 

@@ -140,6 +140,7 @@ def _clusters(bbox, zoom: int, filters: SuggestionFilters, in_view) -> dict:
         filters.apply(
             select(
                 func.count().label("n"),
+                func.min(Suggestion.id),
                 func.avg(spatial.lon_of(Suggestion.point)),
                 func.avg(spatial.lat_of(Suggestion.point)),
                 *counts.values(),
@@ -149,13 +150,16 @@ def _clusters(bbox, zoom: int, filters: SuggestionFilters, in_view) -> dict:
         .limit(MAX_MARKERS)
     )
     features = []
-    for n, lon, lat, *by_stance in db.session.execute(query):
+    for n, first_id, lon, lat, *by_stance in db.session.execute(query):
         stances = dict(zip(counts, (int(v or 0) for v in by_stance), strict=True))
+        properties = {"count": int(n), "stances": stances}
+        if n == 1:  # a lone suggestion is drawn as itself, with its stance and link
+            properties.update(id=first_id, stance=max(stances, key=stances.get))
         features.append(
             {
                 "type": "Feature",
                 "geometry": {"type": "Point", "coordinates": [float(lon), float(lat)]},
-                "properties": {"count": int(n), "stances": stances},
+                "properties": properties,
             }
         )
     return {"type": "FeatureCollection", "kind": "clusters", "features": features}

@@ -35,7 +35,7 @@
       if (showHeat) { drawHeat(data); return; }
       data.features.forEach(function (f) {
         var c = f.geometry.coordinates;
-        if (data.kind === "clusters") {
+        if (data.kind === "clusters" && f.properties.count > 1) {
           var n = f.properties.count;
           var size = Math.min(56, 22 + Math.round(Math.log(n + 1) * 6));
           var icon = L.divIcon({ className: "suggestion-cluster", iconSize: [size, size],
