@@ -338,7 +338,8 @@ def flag(suggestion: Suggestion, *, reason: str, user=None, guest_key: str | Non
         .values(flag_count=Suggestion.flag_count + 1)
     )
     db.session.refresh(suggestion)
-    if suggestion.flag_count >= FLAGS_TO_HIDE and suggestion.visibility == Visibility.PUBLISHED:
+    limit = current_app.config.get("FLAGS_TO_HIDE", FLAGS_TO_HIDE)
+    if suggestion.flag_count >= limit and suggestion.visibility == Visibility.PUBLISHED:
         suggestion.visibility, suggestion.review_reason = Visibility.REVIEW, "flags"
         record(
             "auto_hidden",
