@@ -15,6 +15,7 @@ from crowdplan.core import models as _core_models  # noqa: F401
 from crowdplan.extensions import babel, csrf, db, login_manager, migrate
 from crowdplan.geo.spatial import configure_engine
 from crowdplan.plans import models as _plan_models  # noqa: F401
+from crowdplan.routing import models as _routing_models  # noqa: F401
 from crowdplan.suggestions import models as _suggestion_models  # noqa: F401
 
 

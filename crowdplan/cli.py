@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC
 from pathlib import Path
 
 import click
@@ -18,7 +19,14 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
-    for command in (load_areas, seed_demo, create_user, list_departments, import_plan_layer):
+    for command in (
+        load_areas,
+        seed_demo,
+        create_user,
+        list_departments,
+        import_plan_layer,
+        reroute,
+    ):
         app.cli.add_command(command)
 
 
@@ -141,3 +149,22 @@ def import_plan_layer(plan_id: int, path: Path, name: str, style_property, color
         _fail(f"{path}: {getattr(exc, 'message', exc)}")
     db.session.commit()
     click.echo(f"layer {layer.id}: {len(layer.features)} features")
+
+
+@click.command("reroute")
+@with_appcontext
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None)
+def reroute(since) -> None:
+    """Re-apply the current routing rules to routed suggestions (created since DATE)."""
+
+    from sqlalchemy import func, select
+
+    from crowdplan.routing.operations import reroute as run
+    from crowdplan.suggestions.models import Suggestion
+
+    since = since.replace(tzinfo=UTC) if since else None
+    total = db.session.scalar(select(func.count()).select_from(Suggestion))
+    with click.progressbar(length=total, label="Re-routing") as bar:
+        moved = run(since=since, progress=bar.update)
+    db.session.commit()
+    click.echo(f"{moved} suggestions moved to another department")

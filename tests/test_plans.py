@@ -86,7 +86,9 @@ def test_a_published_version_is_frozen_and_a_new_version_can_change(demo, db_ses
     with pytest.raises(AppError):
         plans.new_version(version.plan, actor=None)  # one draft at a time
     actions = db_session.scalars(
-        select(AuditRecord.action).where(AuditRecord.object_id == version.plan.id)
+        select(AuditRecord.action).where(
+            AuditRecord.object_type == "plans", AuditRecord.object_id == version.plan.id
+        )
     ).all()
     assert {"plan_created", "layer_imported", "plan_published", "version_created"} <= set(actions)
 

@@ -71,7 +71,9 @@ def test_planner_creates_uploads_and_publishes(demo, client, auth, app):
         version = db.session.scalar(select(PlanVersion).where(PlanVersion.plan_id == plan_id))
         assert version.fingerprint and len(version.documents) == 1
         actors = db.session.scalars(
-            select(AuditRecord.actor_id).where(AuditRecord.object_id == plan_id)
+            select(AuditRecord.actor_id).where(
+                AuditRecord.object_type == "plans", AuditRecord.object_id == plan_id
+            )
         ).all()
         assert len(actors) >= 4 and all(actors)
     # frozen now: the draft form is gone and a direct post is refused

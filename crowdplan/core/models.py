@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from flask_babel import get_locale
 from geoalchemy2 import Geometry
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdplan.extensions import db
@@ -41,6 +41,10 @@ class Department(LocalizedName, db.Model):
     email: Mapped[str | None] = mapped_column(String(254))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     is_active: Mapped[bool] = mapped_column(default=True)
+    # Takes what no routing rule matches (综合科 in the demo); exactly one should be set.
+    is_fallback: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Working days to reply, overriding the topic's when set.
+    reply_days: Mapped[int | None]
 
     parent: Mapped[Department | None] = relationship(remote_side=[id])
 

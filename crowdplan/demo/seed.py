@@ -12,6 +12,7 @@ from crowdplan.auth.permissions import Role
 from crowdplan.core import operations as core
 from crowdplan.core.models import Department, Topic
 from crowdplan.demo.plans import seed_plan_types, seed_plans
+from crowdplan.demo.routing import seed_routing_rules
 from crowdplan.demo.suggestions import seed_suggestions
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
@@ -35,6 +36,7 @@ def seed_demo(path: Path = DEMO_FILE, *, with_suggestions: bool = True) -> dict[
     _seed_topics(data["topics"])
     _seed_areas(data)
     _seed_users(data["users"], data["demo_password"])
+    seed_routing_rules(data.get("routing_rules", []))
     seed_plan_types(data["plan_types"])
     seed_plans(data["plans"], GEODATA)
     if with_suggestions:
@@ -55,6 +57,7 @@ def _seed_departments(rows: list[dict]) -> None:
         dept = core.get_department_by_code(row["code"]) or Department(code=row["code"])
         dept.name, dept.name_en = row["name"], row.get("name_en")
         dept.email = row.get("email")
+        dept.is_fallback = bool(row.get("is_fallback"))
         db.session.add(dept)
     db.session.flush()
     for row in rows:

@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session, scoped_session
 from sqlalchemy.sql.expression import ColumnElement
-from sqlalchemy.types import Boolean, Float
+from sqlalchemy.types import Float, NullType
 
 SRID = 4326
 SPATIALITE_MODULE = "mod_spatialite"
@@ -136,19 +136,25 @@ class intersects(ColumnElement):
 
     PostGIS uses the GiST index by itself. SpatiaLite never consults its R*Tree unless the query
     asks the SpatialIndex virtual table for candidate rowids, so this adds that sub-select.
+    With exact=False only bounding boxes are compared: exact for points in a box, and faster.
     """
 
     inherit_cache = True
-    type = Boolean()
+    # Not Boolean: SQLite would render "(...) = 1", which hides the rowid lookup from its
+    # planner and makes it scan another index instead (measured: 28 ms -> 1.3 ms at 100k).
+    type = NullType()
 
-    def __init__(self, column, geom):
+    def __init__(self, column, geom, *, exact: bool = True):
         self.column = column
         self.geom = geom
+        self.exact = exact
 
 
 @compiles(intersects)
 def _intersects_postgis(element, compiler, **kw):
     column, geom = compiler.process(element.column, **kw), compiler.process(element.geom, **kw)
+    if not element.exact:
+        return f"({column} && {geom})"
     return f"ST_Intersects({column}, {geom})"
 
 
@@ -161,6 +167,8 @@ def _intersects_spatialite(element, compiler, **kw):
         "SELECT rowid FROM SpatialIndex WHERE "
         f"f_table_name = '{table.name}' AND f_geometry_column = '{name}' AND search_frame = {geom}"
     )
+    if not element.exact:
+        return f"({rowid} IN ({candidates}))"
     return f"({rowid} IN ({candidates}) AND ST_Intersects({column}, {geom}) = 1)"
 
 
@@ -243,3 +251,25 @@ def grid_cell(column, cell_degrees: float) -> tuple[ColumnElement, ColumnElement
     col = cast((lon_of(column) + 180.0) / size, Integer)
     row = cast((lat_of(column) + 90.0) / size, Integer)
     return col, row
+
+
+class boundary_distance_m(ColumnElement):
+    """Distance in metres from a point to the boundary (outline) of a polygon column."""
+
+    inherit_cache = True
+    type = Float()
+
+    def __init__(self, polygon, geom):
+        self.polygon, self.geom = polygon, geom
+
+
+@compiles(boundary_distance_m)
+def _boundary_distance_postgis(element, compiler, **kw):
+    poly, geom = compiler.process(element.polygon, **kw), compiler.process(element.geom, **kw)
+    return f"ST_DistanceSphere(ST_Boundary({poly}), {geom})"
+
+
+@compiles(boundary_distance_m, "sqlite")
+def _boundary_distance_spatialite(element, compiler, **kw):
+    poly, geom = compiler.process(element.polygon, **kw), compiler.process(element.geom, **kw)
+    return f"ST_Distance(ST_Boundary({poly}), {geom}, 1)"

@@ -64,6 +64,14 @@ class Suggestion(db.Model):
     support_count: Mapped[int] = mapped_column(default=0)
     flag_count: Mapped[int] = mapped_column(default=0)
     source_hash: Mapped[str | None] = mapped_column(String(64))  # salted IP hash, for caps
+    # Routing (分办): where it went, by which rule and why; flagged points need a human check.
+    department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
+    routing_rule_id: Mapped[int | None] = mapped_column(ForeignKey("routing_rules.id"))
+    routing_area_adcode: Mapped[str | None] = mapped_column(String(12))
+    routing_boundary_m: Mapped[float | None]
+    routing_flags: Mapped[str | None] = mapped_column(String(80))  # comma-separated reasons
+    routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     topic: Mapped[Topic] = relationship()
     photos: Mapped[list[SuggestionPhoto]] = relationship(

@@ -24,6 +24,7 @@ from crowdplan.extensions import db
 from crowdplan.geo import spatial
 from crowdplan.plans.models import LayerFeature, Plan, plan_areas
 from crowdplan.plans.operations import comments_open
+from crowdplan.routing.operations import apply_route
 from crowdplan.suggestions.models import (
     BlockedWord,
     Flag,
@@ -194,6 +195,8 @@ def create_suggestion(
         )
     db.session.add(suggestion)
     db.session.flush()
+    # Routed at once, so the department and the deadline are known from the first moment.
+    apply_route(suggestion, now=now)
     return suggestion, token
 
 
