@@ -17,6 +17,7 @@ from crowdplan.geo.spatial import configure_engine
 from crowdplan.plans import models as _plan_models  # noqa: F401
 from crowdplan.routing import models as _routing_models  # noqa: F401
 from crowdplan.suggestions import models as _suggestion_models  # noqa: F401
+from crowdplan.triage import models as _triage_models  # noqa: F401
 
 
 def create_app(config=None, **overrides) -> Flask:
@@ -61,6 +62,7 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.suggestions.api import bp as suggestions_api_bp
     from crowdplan.suggestions.moderation import bp as moderation_bp
     from crowdplan.suggestions.views import bp as suggestions_bp
+    from crowdplan.triage.views import bp as triage_bp
     from crowdplan.vendor import bp as vendor_bp
 
     app.register_blueprint(main_bp)
@@ -72,6 +74,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(suggestions_bp)
     app.register_blueprint(suggestions_api_bp)
     app.register_blueprint(moderation_bp)
+    app.register_blueprint(triage_bp)
 
 
 def _register_hooks(app: Flask) -> None:

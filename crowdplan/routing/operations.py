@@ -45,6 +45,9 @@ def apply_route(suggestion: Suggestion, *, now: datetime | None = None) -> Route
     )
     suggestion.routing_flags = ",".join(result.flags) or None
     suggestion.routed_at = now
+    if suggestion.status in (None, "submitted", "assigned"):
+        # A flagged routing waits for a human (待受理); a clear one is assigned at once (已分办).
+        suggestion.status = "submitted" if result.flags else "assigned"
     tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     suggestion.reply_due_at = add_working_days(
         now, reply_days(suggestion, result.department), tz=tz
@@ -87,7 +90,10 @@ def reroute(
     *, since: datetime | None = None, progress: Callable[[int], None] = lambda _n: None
 ) -> int:
     """Apply the current rules to routed suggestions (since a date); returns how many moved."""
-    query = select(Suggestion).where(Suggestion.routed_at.is_not(None))
+    open_states = ("submitted", "assigned", "in_progress")
+    query = select(Suggestion).where(
+        Suggestion.routed_at.is_not(None), Suggestion.status.in_(open_states)
+    )
     if since is not None:
         query = query.where(Suggestion.created_at >= since)
     moved = 0

@@ -9,7 +9,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from crowdplan.core.models import Topic, utcnow
+from crowdplan.core.models import Department, Topic, utcnow
 from crowdplan.extensions import db
 from crowdplan.types import UTCDateTime
 
@@ -72,8 +72,21 @@ class Suggestion(db.Model):
     routing_flags: Mapped[str | None] = mapped_column(String(80))  # comma-separated reasons
     routed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reply_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Workflow (crowdplan.triage.workflow): status, public reply, adoption decision, rating.
+    status: Mapped[str] = mapped_column(String(16), default="submitted")
+    reply_text: Mapped[str | None] = mapped_column(Text)
+    replied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    replied_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    decision: Mapped[str | None] = mapped_column(String(16))
+    decision_reason: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rating: Mapped[str | None] = mapped_column(String(12))
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reopen_count: Mapped[int] = mapped_column(default=0)
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
 
     topic: Mapped[Topic] = relationship()
+    department: Mapped[Department | None] = relationship()
     photos: Mapped[list[SuggestionPhoto]] = relationship(
         back_populates="suggestion", order_by="SuggestionPhoto.id", cascade="all, delete-orphan"
     )

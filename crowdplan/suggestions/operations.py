@@ -38,6 +38,8 @@ from crowdplan.suggestions.models import (
 )
 from crowdplan.suggestions.moderation_words import BlockedWords
 from crowdplan.suggestions.photos import MAX_PHOTOS, store_photo
+from crowdplan.triage import notify
+from crowdplan.triage.operations import log_routed
 
 MIN_TEXT, MAX_TEXT = 5, 2000
 FLAGS_TO_HIDE = 3
@@ -197,6 +199,10 @@ def create_suggestion(
     db.session.flush()
     # Routed at once, so the department and the deadline are known from the first moment.
     apply_route(suggestion, now=now)
+    db.session.flush()
+    log_routed(suggestion)
+    if author is not None:
+        notify.department(suggestion)
     return suggestion, token
 
 
@@ -292,6 +298,7 @@ def confirm_guest(token: str, now: datetime | None = None) -> Suggestion:
         suggestion.confirmed_at = now
         _apply_moderation(suggestion)
         db.session.flush()
+        notify.department(suggestion)
     return suggestion
 
 

@@ -20,6 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
+from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
@@ -40,6 +41,11 @@ from crowdplan.suggestions.models import SuggestionPhoto
 from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
 from crowdplan.suggestions.places import get_place, list_places
 from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.triage import operations as triage
+from crowdplan.triage.forms import RateForm
+from crowdplan.triage.labels import rating_label
+from crowdplan.triage.models import SuggestionEvent
+from crowdplan.triage.workflow import Rating
 
 bp = Blueprint("suggestions", __name__)
 bp.add_app_template_global(mask_personal_data, "mask")
@@ -237,8 +243,21 @@ def detail(suggestion_id: int):
     lon, lat = queries.lonlat(suggestion)
     m = maps.base_map(tiles(), location=(lat, lon), zoom=15)
     maps.add_pin(m, lon, lat, stance=suggestion.stance)
+    events = db.session.scalars(
+        select(SuggestionEvent)
+        .where(
+            SuggestionEvent.suggestion_id == suggestion.id, SuggestionEvent.is_internal.is_(False)
+        )
+        .order_by(SuggestionEvent.created_at, SuggestionEvent.id)
+    ).all()
+    is_author = current_user.is_authenticated and current_user.id == suggestion.author_id
+    rate_form = RateForm()
+    rate_form.rating.choices = [(r.value, rating_label(r)) for r in Rating]
     return render_template(
         "suggestions/detail.html",
+        events=events,
+        is_author=is_author,
+        rate_form=rate_form,
         suggestion=suggestion,
         text=queries.public_text(suggestion),
         name=queries.public_name(suggestion),
@@ -302,6 +321,40 @@ def flag(suggestion_id: int):
             GUEST_COOKIE, new_cookie, max_age=365 * 86400, httponly=True, samesite="Lax"
         )
     return response
+
+
+@bp.post("/suggestions/<int:suggestion_id>/rate")
+def rate(suggestion_id: int):
+    """The author rates the reply."""
+    suggestion = queries.get_public(suggestion_id)
+    if suggestion is None:
+        abort(404)
+    form = RateForm()
+    form.rating.choices = [(r.value, r.value) for r in Rating]
+    if not form.validate_on_submit():
+        raise AppError(_("Please check the form."), code="invalid_form")
+    triage.rate(
+        suggestion,
+        user=current_user if current_user.is_authenticated else None,
+        rating=form.rating.data,
+    )
+    db.session.commit()
+    flash(_("Thank you for your rating."), "success")
+    return redirect(url_for(".detail", suggestion_id=suggestion.id))
+
+
+@bp.post("/suggestions/<int:suggestion_id>/reopen")
+def reopen(suggestion_id: int):
+    """An unsatisfied author reopens the suggestion once."""
+    suggestion = queries.get_public(suggestion_id)
+    if suggestion is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        raise AppError(_("Please check the form."), code="invalid_form")
+    triage.reopen(suggestion, user=current_user if current_user.is_authenticated else None)
+    db.session.commit()
+    flash(_("Your suggestion is open again."), "success")
+    return redirect(url_for(".detail", suggestion_id=suggestion.id))
 
 
 @bp.get("/suggestions/photos/<name>")

@@ -1,8 +1,8 @@
-"""suggestions, photos, supports, flags, moderation; routing rules with history
+"""suggestions, photos, supports, flags, moderation; routing rules with history; workflow timeline
 
 Revision ID: 0003_suggestions_routing
 Revises: 0002_plans
-Create Date: 2026-11-29 22:52:35.460274
+Create Date: 2026-11-29 23:04:46.796051
 
 """
 from alembic import op
@@ -29,6 +29,14 @@ def upgrade():
     sa.Column('key', sa.String(length=40), nullable=False),
     sa.Column('value', sa.String(length=200), nullable=False),
     sa.PrimaryKeyConstraint('key', name=op.f('pk_site_settings'))
+    )
+    op.create_table('reply_templates',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=80), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_reply_templates_department_id_departments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_reply_templates'))
     )
     op.create_table('routing_rules',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -88,11 +96,24 @@ def upgrade():
     sa.Column('routing_flags', sa.String(length=80), nullable=True),
     sa.Column('routed_at', sa.DateTime(), nullable=True),
     sa.Column('reply_due_at', sa.DateTime(), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('reply_text', sa.Text(), nullable=True),
+    sa.Column('replied_at', sa.DateTime(), nullable=True),
+    sa.Column('replied_by_id', sa.Integer(), nullable=True),
+    sa.Column('decision', sa.String(length=16), nullable=True),
+    sa.Column('decision_reason', sa.Text(), nullable=True),
+    sa.Column('closed_at', sa.DateTime(), nullable=True),
+    sa.Column('rating', sa.String(length=12), nullable=True),
+    sa.Column('rated_at', sa.DateTime(), nullable=True),
+    sa.Column('reopen_count', sa.Integer(), nullable=False),
+    sa.Column('merged_into_id', sa.Integer(), nullable=True),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_suggestions_author_id_users')),
     sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_suggestions_department_id_departments')),
+    sa.ForeignKeyConstraint(['merged_into_id'], ['suggestions.id'], name=op.f('fk_suggestions_merged_into_id_suggestions')),
     sa.ForeignKeyConstraint(['plan_feature_id'], ['plan_layer_features.id'], name=op.f('fk_suggestions_plan_feature_id_plan_layer_features')),
     sa.ForeignKeyConstraint(['plan_id'], ['plans.id'], name=op.f('fk_suggestions_plan_id_plans')),
     sa.ForeignKeyConstraint(['plan_version_id'], ['plan_versions.id'], name=op.f('fk_suggestions_plan_version_id_plan_versions')),
+    sa.ForeignKeyConstraint(['replied_by_id'], ['users.id'], name=op.f('fk_suggestions_replied_by_id_users')),
     sa.ForeignKeyConstraint(['routing_rule_id'], ['routing_rules.id'], name=op.f('fk_suggestions_routing_rule_id_routing_rules')),
     sa.ForeignKeyConstraint(['topic_id'], ['topics.id'], name=op.f('fk_suggestions_topic_id_topics')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestions')),
@@ -115,6 +136,25 @@ def upgrade():
     sa.ForeignKeyConstraint(['suggestion_id'], ['suggestions.id'], name=op.f('fk_suggestion_edits_suggestion_id_suggestions'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_edits'))
     )
+    op.create_table('suggestion_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('suggestion_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('actor_id', sa.Integer(), nullable=True),
+    sa.Column('action', sa.String(length=24), nullable=False),
+    sa.Column('from_status', sa.String(length=16), nullable=True),
+    sa.Column('to_status', sa.String(length=16), nullable=True),
+    sa.Column('department_id', sa.Integer(), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.Column('is_internal', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['actor_id'], ['users.id'], name=op.f('fk_suggestion_events_actor_id_users')),
+    sa.ForeignKeyConstraint(['department_id'], ['departments.id'], name=op.f('fk_suggestion_events_department_id_departments')),
+    sa.ForeignKeyConstraint(['suggestion_id'], ['suggestions.id'], name=op.f('fk_suggestion_events_suggestion_id_suggestions'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_suggestion_events'))
+    )
+    with op.batch_alter_table('suggestion_events', schema=None) as batch_op:
+        batch_op.create_index('ix_suggestion_events_suggestion', ['suggestion_id', 'created_at'], unique=False)
+
     op.create_table('suggestion_flags',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('suggestion_id', sa.Integer(), nullable=False),
@@ -168,6 +208,10 @@ def downgrade():
     op.drop_table('suggestion_supports')
     op.drop_table('suggestion_photos')
     op.drop_table('suggestion_flags')
+    with op.batch_alter_table('suggestion_events', schema=None) as batch_op:
+        batch_op.drop_index('ix_suggestion_events_suggestion')
+
+    op.drop_table('suggestion_events')
     op.drop_table('suggestion_edits')
     with op.batch_alter_table('suggestions', schema=None) as batch_op:
         batch_op.drop_index('ix_suggestions_visibility_created')
@@ -177,6 +221,7 @@ def downgrade():
     op.drop_geospatial_table('suggestions')
     op.drop_table('routing_rule_changes')
     op.drop_table('routing_rules')
+    op.drop_table('reply_templates')
     op.drop_table('site_settings')
     op.drop_table('blocked_words')
     # ### end Alembic commands ###

@@ -1,0 +1,1 @@
+"""Planner triage: the department inbox, the workflow of a suggestion, replies and decisions."""

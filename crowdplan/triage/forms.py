@@ -1,0 +1,56 @@
+"""Planner forms on a suggestion."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class ReplyForm(FlaskForm):
+    """The public reply."""
+
+    text = TextAreaField(_l("Public reply"), validators=[DataRequired(), Length(max=5000)])
+
+
+class CloseForm(FlaskForm):
+    """Close with an adoption decision and its public reason."""
+
+    decision = SelectField(_l("Adoption decision"), validators=[Optional()])
+    reason = TextAreaField(_l("Reason (public)"), validators=[Optional(), Length(max=2000)])
+
+
+class StatusForm(FlaskForm):
+    """Move to another status."""
+
+    status = SelectField(_l("New status"), validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class TransferForm(FlaskForm):
+    """Transfer to another department (转办)."""
+
+    department = SelectField(_l("Department"), coerce=int, validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[DataRequired(), Length(max=500)])
+
+
+class MergeForm(FlaskForm):
+    """Merge into another suggestion."""
+
+    into = IntegerField(_l("Merge into suggestion number"), validators=[DataRequired()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
+
+
+class NoteForm(FlaskForm):
+    """An internal note."""
+
+    text = TextAreaField(
+        _l("Internal note (staff only)"), validators=[DataRequired(), Length(max=2000)]
+    )
+
+
+class RateForm(FlaskForm):
+    """The author's rating."""
+
+    rating = SelectField(_l("How satisfied are you with the reply?"), validators=[DataRequired()])

@@ -1,0 +1,230 @@
+"""The department inbox and the case page. Staff only; each case only for its department."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+
+from crowdplan.auth.permissions import Permission
+from crowdplan.auth.staff import staff_blueprint
+from crowdplan.core import operations as core
+from crowdplan.core.models import Area, Department, Topic, utcnow
+from crowdplan.errors import AppError
+from crowdplan.extensions import db
+from crowdplan.geo import spatial
+from crowdplan.suggestions.models import Suggestion, Visibility
+from crowdplan.triage import operations as ops
+from crowdplan.triage.forms import (
+    CloseForm,
+    MergeForm,
+    NoteForm,
+    ReplyForm,
+    StatusForm,
+    TransferForm,
+)
+from crowdplan.triage.labels import TEMPLATE_GLOBALS, decision_label, status_label
+from crowdplan.triage.models import ReplyTemplate, SuggestionEvent
+from crowdplan.triage.workflow import MOVES, OPEN, Decision, Status
+
+bp = staff_blueprint("triage", __name__, url_prefix="/staff/inbox")
+PER_PAGE = 50
+
+
+@bp.app_context_processor
+def _labels():
+    return TEMPLATE_GLOBALS
+
+
+def _departments() -> list[Department]:
+    """Departments whose inbox this user may see."""
+    if current_user.can(Permission.ADMINISTER):
+        return core.list_departments()
+    own = current_user.department
+    return [own] if own is not None and current_user.can(Permission.TRIAGE, own) else []
+
+
+@bp.get("/")
+def inbox():
+    """Suggestions of my department, soonest deadline first, with filters in the URL."""
+    departments = _departments()
+    if not departments:
+        abort(403)
+    ids = [d.id for d in departments]
+    chosen = request.args.get("department", type=int)
+    if chosen is not None:
+        if chosen not in ids:
+            abort(403)
+        ids = [chosen]
+    query = _filtered(select(Suggestion).where(Suggestion.department_id.in_(ids)))
+    page = db.paginate(
+        query.order_by(Suggestion.reply_due_at.asc(), Suggestion.id),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    return render_template(
+        "triage/inbox.html",
+        page=page,
+        departments=departments,
+        topics=core.list_topics(),
+        areas=core.list_current_areas(),
+        statuses=list(Status),
+        args=request.args,
+        now=utcnow(),
+    )
+
+
+def _filtered(query):
+    args = request.args
+    query = query.where(Suggestion.visibility != Visibility.UNCONFIRMED)
+    status = args.get("status", "open")
+    if status == "open":
+        query = query.where(Suggestion.status.in_([s.value for s in OPEN]))
+    elif status in {s.value for s in Status}:
+        query = query.where(Suggestion.status == status)
+    if args.get("topic"):
+        query = query.where(
+            Suggestion.topic_id.in_(select(Topic.id).where(Topic.code == args["topic"]))
+        )
+    if args.get("area"):
+        area = db.session.scalar(
+            select(Area).where(Area.adcode == args["area"], Area.valid_to.is_(None))
+        )
+        if area is not None:
+            query = query.where(
+                spatial.intersects(
+                    Suggestion.point, select(Area.geom).where(Area.id == area.id).scalar_subquery()
+                )
+            )
+    if args.get("plan", type=int):
+        query = query.where(Suggestion.plan_id == args.get("plan", type=int))
+    if args.get("overdue"):
+        query = query.where(
+            Suggestion.reply_due_at < utcnow(), Suggestion.status.in_([s.value for s in OPEN])
+        )
+    if args.get("flagged"):
+        query = query.where(Suggestion.routing_flags.is_not(None))
+    return query
+
+
+def _case_or_403(suggestion_id: int) -> Suggestion:
+    s = db.session.get(Suggestion, suggestion_id)
+    if s is None or s.visibility == Visibility.UNCONFIRMED:
+        abort(404)
+    if not current_user.can(Permission.TRIAGE, s.department):
+        abort(403)
+    return s
+
+
+@bp.get("/<int:suggestion_id>")
+def case(suggestion_id: int):
+    """Everything staff need to answer one suggestion, and the forms to do it."""
+    s = _case_or_403(suggestion_id)
+    return _render_case(s)
+
+
+def _render_case(s: Suggestion, status: int = 200):
+    events = db.session.scalars(
+        select(SuggestionEvent)
+        .where(SuggestionEvent.suggestion_id == s.id)
+        .order_by(SuggestionEvent.created_at, SuggestionEvent.id)
+    ).all()
+    status_form = StatusForm()
+    status_form.status.choices = [
+        (t.value, status_label(t)) for t in sorted(MOVES[Status(s.status)]) if t != Status.CLOSED
+    ]
+    close_form = CloseForm()
+    close_form.decision.choices = [("", "—")] + [(d.value, decision_label(d)) for d in Decision]
+    transfer_form = TransferForm()
+    transfer_form.department.choices = [
+        (d.id, d.label) for d in core.list_departments() if d.id != s.department_id
+    ]
+    templates = db.session.scalars(
+        select(ReplyTemplate).where(
+            (ReplyTemplate.department_id == s.department_id) | ReplyTemplate.department_id.is_(None)
+        )
+    ).all()
+    return (
+        render_template(
+            "triage/case.html",
+            s=s,
+            events=events,
+            reply_form=ReplyForm(text=s.reply_text),
+            close_form=close_form,
+            status_form=status_form,
+            transfer_form=transfer_form,
+            merge_form=MergeForm(),
+            note_form=NoteForm(),
+            templates=templates,
+            now=utcnow(),
+        ),
+        status,
+    )
+
+
+@bp.post("/<int:suggestion_id>/<action>")
+def act(suggestion_id: int, action: str):
+    """One workflow step on a case; refused steps explain why and change nothing."""
+    spatial.begin_immediate(db.session)
+    s = _case_or_403(suggestion_id)
+    forms = {
+        "reply": ReplyForm,
+        "close": CloseForm,
+        "status": StatusForm,
+        "transfer": TransferForm,
+        "merge": MergeForm,
+        "note": NoteForm,
+    }
+    if action not in forms:
+        abort(404)
+    form = forms[action]()
+    if action == "close":
+        form.decision.choices = [("", "—")] + [(d.value, d.value) for d in Decision]
+    if action == "status":
+        form.status.choices = [(t.value, t.value) for t in Status]
+    if action == "transfer":
+        form.department.choices = [(d.id, d.code) for d in core.list_departments()]
+    if not form.validate_on_submit():
+        raise AppError(_("Please check the form."), code="invalid_form")
+    try:
+        _perform(s, action, form)
+    except AppError as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+        return _render_case(db.session.get(Suggestion, suggestion_id), exc.status)
+    db.session.commit()
+    flash(_("Saved."), "success")
+    if action == "transfer":
+        return redirect(url_for(".inbox"))
+    return redirect(url_for(".case", suggestion_id=s.id))
+
+
+def _perform(s: Suggestion, action: str, form) -> None:
+    if action == "reply":
+        ops.reply(s, actor=current_user, text=form.text.data)
+    elif action == "close":
+        ops.close(
+            s, actor=current_user, decision=form.decision.data or None, reason=form.reason.data
+        )
+    elif action == "status":
+        ops.move(s, form.status.data, actor=current_user, reason=form.reason.data)
+    elif action == "transfer":
+        ops.transfer(
+            s,
+            actor=current_user,
+            department=db.session.get(Department, form.department.data),
+            reason=form.reason.data,
+        )
+    elif action == "merge":
+        target = db.session.get(Suggestion, form.into.data)
+        if target is None or not current_user.can(Permission.TRIAGE, target.department):
+            raise AppError(
+                _("You can only merge into a suggestion of your department."),
+                status=403,
+                code="merge_forbidden",
+            )
+        ops.merge(s, into=target, actor=current_user, reason=form.reason.data)
+    else:
+        ops.add_note(s, actor=current_user, text=form.text.data)
