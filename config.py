@@ -49,6 +49,8 @@ class Config:
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
+    # A point this close (metres) to an area outline is flagged for a human routing check.
+    ROUTING_BOUNDARY_M = float(os.environ.get("ROUTING_BOUNDARY_M", "200"))
     # Reports from different people that hide a suggestion until a moderator decides.
     FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
     # Bots post a form within a second of loading it; people take longer.
