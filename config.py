@@ -40,6 +40,8 @@ class Config:
     CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")
     CROWDPLAN_TILES_ATTRIBUTION = os.environ.get("CROWDPLAN_TILES_ATTRIBUTION", "")
     TIANDITU_KEY = os.environ.get("TIANDITU_KEY", "")
+    # Links in e-mails sent outside a web request (CLI, seeding) start with this.
+    CROWDPLAN_BASE_URL = os.environ.get("CROWDPLAN_BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
     MAIL_USERNAME = os.environ.get("MAIL_USERNAME", "")

@@ -130,3 +130,13 @@ def _write_outbox(message: EmailMessage, folder: Path) -> str:
         file.write(message.as_bytes())
     os.replace(tmp, path)
     return path.name
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    """A full link for an e-mail, also outside a request (CLI, seeding) via CROWDPLAN_BASE_URL."""
+    from flask import has_request_context, url_for
+
+    if has_request_context():
+        return url_for(endpoint, _external=True, **values)
+    with current_app.test_request_context(base_url=current_app.config["CROWDPLAN_BASE_URL"]):
+        return url_for(endpoint, _external=True, **values)

@@ -30,7 +30,7 @@ from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.geo import maps
 from crowdplan.i18n import current_language
-from crowdplan.mail import send_mail
+from crowdplan.mail import absolute_url, send_mail
 from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan
@@ -194,7 +194,7 @@ def _read_place(form: SuggestionForm) -> tuple[float, float, bool, str | None]:
 
 
 def _send_confirmation(email: str, token: str) -> None:
-    link = url_for(".confirm", token=token, _external=True)
+    link = absolute_url("suggestions.confirm", token=token)
     body = _(
         "Please open this link to publish your suggestion:\n\n%(link)s\n\n"
         "If you did not write a suggestion, ignore this e-mail.",

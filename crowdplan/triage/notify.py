@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from flask import url_for
 from flask_babel import gettext as _
 
 from crowdplan.auth.models import User
 from crowdplan.extensions import db
-from crowdplan.mail import send_mail
+from crowdplan.mail import absolute_url, send_mail
 from crowdplan.suggestions.models import Suggestion
 
 
@@ -23,13 +22,13 @@ def author(s: Suggestion, subject: str) -> None:
     """Tell the author (if we have an address) and link to the public page."""
     address = _author_address(s)
     if address:
-        link = url_for("suggestions.detail", suggestion_id=s.merged_into_id or s.id, _external=True)
+        link = absolute_url("suggestions.detail", suggestion_id=s.merged_into_id or s.id)
         send_mail(to=address, subject=subject, body=_("See the details: %(link)s", link=link))
 
 
 def department(s: Suggestion) -> None:
     """Tell the department it has a new suggestion to answer."""
     if s.department is not None and s.department.email:
-        link = url_for("triage.case", suggestion_id=s.id, _external=True)
+        link = absolute_url("triage.case", suggestion_id=s.id)
         body = _("A suggestion was assigned to your department: %(link)s", link=link)
         send_mail(to=s.department.email, subject=_("New suggestion to answer"), body=body)
