@@ -115,8 +115,8 @@ PHRASES = (
 BATCH_ROWS = 10_000
 INSERT_SQL = (
     "INSERT INTO suggestions (created_at, point, is_approximate, topic_id, stance, text, "
-    "plan_id, plan_version_id, visibility, support_count, flag_count) "
-    "VALUES (?, MakePoint(?, ?, 4326), 0, ?, ?, ?, ?, ?, 'published', 0, 0)"
+    "plan_id, plan_version_id, visibility, support_count, flag_count, status, reopen_count) "
+    "VALUES (?, MakePoint(?, ?, 4326), 0, ?, ?, ?, ?, ?, 'published', 0, 0, 'assigned', 0)"
 )
 
 # (label, lon, lat, zoom, measured with wrk too): the city at 10 and the centre at 13 show

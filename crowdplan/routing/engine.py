@@ -8,7 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import defer
 
 from crowdplan.core.models import Area, Department
 from crowdplan.extensions import db
@@ -40,17 +41,11 @@ def containing_areas(lon: float, lat: float) -> list[tuple[Area, float]]:
     here = spatial.point(lon, lat)
     query = (
         select(Area, spatial.boundary_distance_m(Area.geom, here))
+        .options(defer(Area.geom))  # outlines are large; the database measures them
         .where(Area.valid_to.is_(None), spatial.contains_point(Area.geom, lon, lat))
-        .order_by(Area.adcode)
+        .order_by(func.ST_Area(Area.geom), Area.adcode)
     )
-    rows = [(area, float(distance)) for area, distance in db.session.execute(query)]
-    return sorted(rows, key=lambda row: _size(row[0]))
-
-
-def _size(area: Area) -> float:
-    from geoalchemy2.shape import to_shape
-
-    return to_shape(area.geom).area
+    return [(area, float(distance)) for area, distance in db.session.execute(query)]
 
 
 def active_rules() -> list[RoutingRule]:
