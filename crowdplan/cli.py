@@ -26,6 +26,7 @@ def register(app: Flask) -> None:
         list_departments,
         import_plan_layer,
         reroute,
+        escalate_overdue,
     ):
         app.cli.add_command(command)
 
@@ -168,3 +169,14 @@ def reroute(since) -> None:
         moved = run(since=since, progress=bar.update)
     db.session.commit()
     click.echo(f"{moved} suggestions moved to another department")
+
+
+@click.command("escalate-overdue")
+@with_appcontext
+def escalate_overdue() -> None:
+    """Mail department heads and admins about newly overdue suggestions (run it hourly)."""
+    from crowdplan.triage.escalation import escalate_overdue as run
+
+    count = run()
+    db.session.commit()
+    click.echo(f"{count} overdue suggestions escalated")

@@ -192,3 +192,25 @@ def test_assignment_mails_the_department(demo, client, auth, app):
     _post_as_citizen(client, auth, topic="major-projects")
     mails = read_outbox(outbox)[before:]
     assert [m["To"] for m in mails] == ["city-build@demo.crowdplan"]
+
+
+def test_overdue_is_escalated_once_to_the_head_and_admins(demo, client, auth, app):
+    from datetime import timedelta
+
+    from crowdplan.core.models import utcnow
+
+    sid = _post_as_citizen(client, auth)
+    outbox = Path(app.config["MAIL_OUTBOX"])
+    with app.app_context():
+        row = db.session.get(Suggestion, sid)
+        row.reply_due_at = utcnow() - timedelta(hours=1)
+        db.session.commit()
+    before = len(read_outbox(outbox))
+    runner = app.test_cli_runner()
+    assert "1 overdue suggestions escalated" in runner.invoke(args=["escalate-overdue"]).output
+    assert "0 overdue suggestions escalated" in runner.invoke(args=["escalate-overdue"]).output
+    mails = read_outbox(outbox)[before:]
+    assert sorted(m["To"] for m in mails) == ["admin@demo.crowdplan", "head@demo.crowdplan"]
+    auth.login_as("planner")
+    inbox = client.get("/staff/inbox/?overdue=1").get_data(as_text=True)
+    assert f'data-suggestion-id="{sid}"' in inbox and 'class="overdue"' in inbox

@@ -39,6 +39,7 @@ def seed_demo(path: Path = DEMO_FILE, *, with_suggestions: bool = True) -> dict[
     seed_routing_rules(data.get("routing_rules", []))
     seed_plan_types(data["plan_types"])
     seed_plans(data["plans"], GEODATA)
+    _seed_reply_templates(data.get("reply_templates", []))
     if with_suggestions:
         seed_suggestions(data.get("suggestions", []))
     db.session.flush()
@@ -104,3 +105,11 @@ def _seed_users(rows: list[dict], password: str) -> None:
             role=Role(row["role"]),
             department=department,
         )
+
+
+def _seed_reply_templates(rows: list[dict]) -> None:
+    from crowdplan.triage.models import ReplyTemplate
+
+    for row in rows:
+        if not db.session.scalar(select(ReplyTemplate).where(ReplyTemplate.title == row["title"])):
+            db.session.add(ReplyTemplate(title=row["title"], body=row["body"]))

@@ -241,3 +241,14 @@ def add_pin(m: folium.Map, lon: float, lat: float, *, stance: str = "suggest") -
         [lat, lon], radius=9, color="#ffffff", weight=2, fill=True, fill_color=colour,
         fill_opacity=0.95, class_name="suggestion-pin",
     ).add_to(m)  # fmt: skip
+
+
+def add_case_pins(m: folium.Map, cases: list[dict[str, Any]]) -> None:
+    """Staff map of a list of suggestions: dicts with lon, lat, label, url, overdue."""
+    for case in cases:
+        colour = "#c62828" if case.get("overdue") else "#1d4e89"
+        folium.CircleMarker(
+            [case["lat"], case["lon"]], radius=7, color="#ffffff", weight=2, fill=True,
+            fill_color=colour, fill_opacity=0.9, class_name="case-pin",
+            tooltip=folium.Tooltip(_label_html(case["label"])),
+        ).add_to(m)  # fmt: skip

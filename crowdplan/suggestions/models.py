@@ -84,6 +84,7 @@ class Suggestion(db.Model):
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reopen_count: Mapped[int] = mapped_column(default=0)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
+    escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # overdue, 督办 sent
 
     topic: Mapped[Topic] = relationship()
     department: Mapped[Department | None] = relationship()

@@ -13,8 +13,10 @@ from crowdplan.core import operations as core
 from crowdplan.core.models import Area, Department, Topic, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
-from crowdplan.geo import spatial
+from crowdplan.geo import maps, spatial
+from crowdplan.main.views import embed_map, tiles
 from crowdplan.suggestions.models import Suggestion, Visibility
+from crowdplan.suggestions.queries import lonlat
 from crowdplan.triage import operations as ops
 from crowdplan.triage.forms import (
     CloseForm,
@@ -64,15 +66,29 @@ def inbox():
         per_page=PER_PAGE,
         error_out=False,
     )
+    now = utcnow()
+    m = maps.base_map(tiles())
+    cases = []
+    for s in page.items:
+        lon, lat = lonlat(s)
+        overdue = bool(s.reply_due_at and s.reply_due_at < now and s.status in OPEN)
+        cases.append(
+            {"lon": lon, "lat": lat, "label": f"#{s.id} {s.topic.label}", "overdue": overdue}
+        )
+    maps.add_case_pins(m, cases)
+    if cases:
+        lons, lats = [c["lon"] for c in cases], [c["lat"] for c in cases]
+        maps.fit_to(m, (min(lons) - 0.01, min(lats) - 0.01, max(lons) + 0.01, max(lats) + 0.01))
     return render_template(
         "triage/inbox.html",
+        inbox_map=embed_map(m),
         page=page,
         departments=departments,
         topics=core.list_topics(),
         areas=core.list_current_areas(),
         statuses=list(Status),
         args=request.args,
-        now=utcnow(),
+        now=now,
     )
 
 

@@ -39,9 +39,12 @@ def test_post_route_answer_decide_and_rate(demo, page, live_server):
 
     _login(page, live_server, "planner@demo.crowdplan")
     page.goto(f"{live_server}/staff/inbox/")
+    page.wait_for_selector("path.case-pin")  # the inbox map shows the listed cases
     row = page.locator(f"tr[data-suggestion-id='{sid}']")
     assert re.match(r"20\d\d-\d\d-\d\d", row.locator(".deadline").inner_text())
     row.locator("a").click()
+    page.click("button.template >> text=感谢并采纳")
+    assert "已纳入规划方案" in page.input_value("form[action$='/reply'] textarea[name=text]")
     page.fill("form[action$='/reply'] textarea[name=text]", "已请设计单位调整入口位置，远离学校。")
     page.click("form[action$='/reply'] button[type=submit]")
     page.select_option("form[action$='/close'] select[name=decision]", "adopted")
