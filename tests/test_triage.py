@@ -214,3 +214,57 @@ def test_overdue_is_escalated_once_to_the_head_and_admins(demo, client, auth, ap
     auth.login_as("planner")
     inbox = client.get("/staff/inbox/?overdue=1").get_data(as_text=True)
     assert f'data-suggestion-id="{sid}"' in inbox and 'class="overdue"' in inbox
+
+
+def test_bulk_steps_apply_each_and_refuse_each(demo, client, auth, app):
+    plan_id = plan_in_notice(demo)
+    plain = _post_as_citizen(client, auth)
+    on_plan = _post_as_citizen(client, auth, plan_id=plan_id)
+    auth.login_as("planner")
+    token = csrf_from(client.get("/staff/inbox/").get_data(as_text=True))
+    client.post(
+        "/staff/inbox/bulk",
+        data={"csrf_token": token, "action": "in_progress", "ids": [plain, on_plan]},
+    )
+    assert _row(app, plain).status == _row(app, on_plan).status == "in_progress"
+    for sid in (plain, on_plan):
+        _act(client, sid, "reply", text="答复")
+    response = client.post(
+        "/staff/inbox/bulk",
+        data={"csrf_token": token, "action": "close", "ids": [plain, on_plan]},
+        follow_redirects=True,
+    )
+    assert _row(app, plain).status == "closed"  # no decision needed off a plan
+    assert _row(app, on_plan).status == "replied"  # refused on its own: decision required
+    assert f"#{on_plan}" in response.get_data(as_text=True)
+
+
+def test_bulk_on_another_departments_case_is_403(demo, client, auth, chibi_planner, app):
+    sid = _post_as_citizen(client, auth)
+    auth.login(chibi_planner, PASSWORD)
+    token = csrf_from(client.get("/staff/inbox/").get_data(as_text=True))
+    response = client.post(
+        "/staff/inbox/bulk", data={"csrf_token": token, "action": "in_progress", "ids": [sid]}
+    )
+    assert response.status_code == 403 and _row(app, sid).status == "assigned"
+
+
+def test_followers_of_a_suggestion_and_of_its_area_are_told(demo, client, auth, app):
+    sid = _post_as_citizen(client, auth)
+    auth.login_as("organisation")
+    page = client.get(f"/suggestions/{sid}").get_data(as_text=True)
+    client.post(f"/suggestions/{sid}/follow", data={"csrf_token": csrf_from(page)})
+    auth.logout()
+    with app.app_context():
+        create_user(email="neighbour@example.org")
+        db.session.commit()
+    auth.login("neighbour@example.org", PASSWORD)
+    page = client.get("/suggestions?area=421202").get_data(as_text=True)
+    client.post("/areas/421202/follow", data={"csrf_token": csrf_from(page)})
+    auth.logout()
+    outbox = Path(app.config["MAIL_OUTBOX"])
+    before = len(read_outbox(outbox))
+    auth.login_as("planner")
+    _act(client, sid, "reply", text="已答复")
+    told = sorted(m["To"] for m in read_outbox(outbox)[before:])
+    assert told == ["citizen@demo.crowdplan", "neighbour@example.org", "org@demo.crowdplan"]

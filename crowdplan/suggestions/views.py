@@ -19,7 +19,7 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from flask_login import current_user
+from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
@@ -42,6 +42,7 @@ from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
 from crowdplan.suggestions.places import get_place, list_places
 from crowdplan.suggestions.privacy import mask_personal_data
 from crowdplan.triage import operations as triage
+from crowdplan.triage.follows import is_following, toggle_follow
 from crowdplan.triage.forms import RateForm
 from crowdplan.triage.labels import rating_label
 from crowdplan.triage.models import SuggestionEvent
@@ -226,6 +227,7 @@ def index():
     maps.fit_to(m, core.bounds_of(areas))
     return render_template(
         "suggestions/index.html",
+        following_area=bool(filters.area) and is_following(current_user, area_adcode=filters.area),
         page=page,
         filters=filters,
         topics=list_topics(),
@@ -257,6 +259,7 @@ def detail(suggestion_id: int):
         "suggestions/detail.html",
         events=events,
         is_author=is_author,
+        following=is_following(current_user, suggestion_id=suggestion.id),
         rate_form=rate_form,
         suggestion=suggestion,
         text=queries.public_text(suggestion),
@@ -355,6 +358,35 @@ def reopen(suggestion_id: int):
     db.session.commit()
     flash(_("Your suggestion is open again."), "success")
     return redirect(url_for(".detail", suggestion_id=suggestion.id))
+
+
+@bp.post("/suggestions/<int:suggestion_id>/follow")
+@login_required
+def follow(suggestion_id: int):
+    """Follow a suggestion (or stop): e-mail on reply, decision and status changes."""
+    suggestion = queries.get_public(suggestion_id)
+    if suggestion is None:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        raise AppError(_("Please check the form."), code="invalid_form")
+    on = toggle_follow(current_user, suggestion_id=suggestion.id)
+    db.session.commit()
+    flash(_("You follow this suggestion.") if on else _("You no longer follow it."), "success")
+    return redirect(url_for(".detail", suggestion_id=suggestion.id))
+
+
+@bp.post("/areas/<adcode>/follow")
+@login_required
+def follow_area(adcode: str):
+    """Follow every suggestion in an area (or stop)."""
+    if adcode not in {a.adcode for a in core.list_current_areas()}:
+        abort(404)
+    if not FlaskForm().validate_on_submit():
+        raise AppError(_("Please check the form."), code="invalid_form")
+    on = toggle_follow(current_user, area_adcode=adcode)
+    db.session.commit()
+    flash(_("You follow this area.") if on else _("You no longer follow it."), "success")
+    return redirect(url_for(".index", area=adcode))
 
 
 @bp.get("/suggestions/photos/<name>")

@@ -54,3 +54,12 @@ class RateForm(FlaskForm):
     """The author's rating."""
 
     rating = SelectField(_l("How satisfied are you with the reply?"), validators=[DataRequired()])
+
+
+class BulkForm(FlaskForm):
+    """One step on several selected suggestions."""
+
+    action = SelectField(_l("With the selected"), validators=[DataRequired()])
+    department = SelectField(_l("Department"), coerce=int, validators=[Optional()])
+    decision = SelectField(_l("Adoption decision"), validators=[Optional()])
+    reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crowdplan.core.models import utcnow
@@ -39,3 +39,21 @@ class ReplyTemplate(db.Model):
     department_id: Mapped[int | None] = mapped_column(ForeignKey("departments.id"))
     title: Mapped[str] = mapped_column(String(80))
     body: Mapped[str] = mapped_column(Text)
+
+
+class Follow(db.Model):
+    """A signed-in user follows a suggestion or an area (by adcode) and is told of changes."""
+
+    __tablename__ = "follows"
+    __table_args__ = (
+        UniqueConstraint("user_id", "suggestion_id", name="uq_follows_user_suggestion"),
+        UniqueConstraint("user_id", "area_adcode", name="uq_follows_user_area"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    suggestion_id: Mapped[int | None] = mapped_column(
+        ForeignKey("suggestions.id", ondelete="CASCADE")
+    )
+    area_adcode: Mapped[str | None] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,11 +19,30 @@ def _author_address(s: Suggestion) -> str | None:
 
 
 def author(s: Suggestion, subject: str) -> None:
-    """Tell the author (if we have an address) and link to the public page."""
+    """Tell the author and the followers (of the suggestion or its area), linking the page."""
+    addresses = set(_follower_addresses(s))
     address = _author_address(s)
     if address:
-        link = absolute_url("suggestions.detail", suggestion_id=s.merged_into_id or s.id)
-        send_mail(to=address, subject=subject, body=_("See the details: %(link)s", link=link))
+        addresses.add(address)
+    link = absolute_url("suggestions.detail", suggestion_id=s.merged_into_id or s.id)
+    for to in sorted(addresses):
+        send_mail(to=to, subject=subject, body=_("See the details: %(link)s", link=link))
+
+
+def _follower_addresses(s: Suggestion) -> list[str]:
+    from sqlalchemy import or_, select
+
+    from crowdplan.triage.models import Follow
+
+    conditions = [Follow.suggestion_id == s.id]
+    if s.routing_area_adcode:
+        conditions.append(Follow.area_adcode == s.routing_area_adcode)
+    query = (
+        select(User.email)
+        .join(Follow, Follow.user_id == User.id)
+        .where(or_(*conditions), User.is_active.is_(True), User.email.is_not(None))
+    )
+    return list(db.session.scalars(query))
 
 
 def department(s: Suggestion) -> None:

@@ -19,6 +19,7 @@ from crowdplan.suggestions.models import Suggestion, Visibility
 from crowdplan.suggestions.queries import lonlat
 from crowdplan.triage import operations as ops
 from crowdplan.triage.forms import (
+    BulkForm,
     CloseForm,
     MergeForm,
     NoteForm,
@@ -82,6 +83,7 @@ def inbox():
     return render_template(
         "triage/inbox.html",
         inbox_map=embed_map(m),
+        bulk=bulk_form(),
         page=page,
         departments=departments,
         topics=core.list_topics(),
@@ -132,6 +134,64 @@ def _case_or_403(suggestion_id: int) -> Suggestion:
     if not current_user.can(Permission.TRIAGE, s.department):
         abort(403)
     return s
+
+
+BULK_ACTIONS = ("assign", "in_progress", "transfer", "close")
+
+
+def bulk_form() -> BulkForm:
+    """The bulk form with its choices."""
+    form = BulkForm()
+    form.action.choices = [
+        ("assign", _("Confirm assignment")),
+        ("in_progress", status_label(Status.IN_PROGRESS)),
+        ("transfer", _("Transfer")),
+        ("close", _("Close")),
+    ]
+    form.department.choices = [(0, "—")] + [(d.id, d.label) for d in core.list_departments()]
+    form.decision.choices = [("", "—")] + [(d.value, decision_label(d)) for d in Decision]
+    return form
+
+
+@bp.post("/bulk")
+def bulk():
+    """Apply one step to every selected suggestion; each is checked and refused on its own."""
+    spatial.begin_immediate(db.session)
+    form = bulk_form()
+    if not form.validate_on_submit() or form.action.data not in BULK_ACTIONS:
+        raise AppError(_("Please check the form."), code="invalid_form")
+    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:PER_PAGE]
+    if not ids:
+        raise AppError(_("Select at least one suggestion."), code="nothing_selected")
+    cases = [_case_or_403(i) for i in ids]  # any foreign case: 403, nothing done
+    done, refused = 0, []
+    for s in cases:
+        try:
+            with db.session.begin_nested():
+                _bulk_step(s, form)
+            done += 1
+        except AppError as exc:
+            refused.append(f"#{s.id}: {exc.message}")
+    db.session.commit()
+    flash(_("%(n)d done.", n=done), "success")
+    for line in refused:
+        flash(line, "error")
+    return redirect(url_for(".inbox"))
+
+
+def _bulk_step(s: Suggestion, form: BulkForm) -> None:
+    action, reason = form.action.data, form.reason.data
+    if action == "assign":
+        ops.move(s, Status.ASSIGNED, actor=current_user, reason=reason)
+    elif action == "in_progress":
+        ops.move(s, Status.IN_PROGRESS, actor=current_user, reason=reason)
+    elif action == "transfer":
+        department = db.session.get(Department, form.department.data or 0)
+        if department is None:
+            raise AppError(_("Choose a department."), code="department_required")
+        ops.transfer(s, actor=current_user, department=department, reason=reason)
+    else:
+        ops.close(s, actor=current_user, decision=form.decision.data or None, reason=reason)
 
 
 @bp.get("/<int:suggestion_id>")
