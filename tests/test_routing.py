@@ -144,3 +144,20 @@ def test_reroute_cli_reports_progress_and_moves(demo, client, auth):
     result = demo.test_cli_runner().invoke(args=["reroute", "--since", "2020-01-01"])
     assert result.exit_code == 0, result.output
     assert "Re-routing" in result.output and "1 suggestions moved" in result.output
+
+
+def test_a_department_can_override_the_topic_deadline(demo, client, auth, app):
+    from datetime import timedelta
+
+    from crowdplan.routing.deadlines import working_days_between
+    from crowdplan.suggestions.models import Suggestion
+
+    with app.app_context():
+        get_department_by_code("city-plan").reply_days = 3
+        db.session.commit()
+    auth.login_as("citizen")
+    post_suggestion(client, topic="parking")  # the topic says 10 working days
+    with app.app_context():
+        row = db.session.scalars(select(Suggestion)).one()
+        days = working_days_between(row.created_at, row.reply_due_at - timedelta(microseconds=1))
+        assert days == 3
