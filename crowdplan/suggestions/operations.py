@@ -302,6 +302,21 @@ def confirm_guest(token: str, now: datetime | None = None) -> Suggestion:
     return suggestion
 
 
+def _count_once(suggestion: Suggestion, row, counter) -> bool:
+    """Insert a one-per-person row (unique constraints decide, race-free) and, if it was new,
+    increment the counter column atomically in the database, never read-then-write."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(row)
+    except IntegrityError:
+        return False
+    db.session.execute(
+        update(Suggestion).where(Suggestion.id == suggestion.id).values({counter: counter + 1})
+    )
+    db.session.refresh(suggestion)
+    return True
+
+
 def support(suggestion: Suggestion, *, user=None, guest_key: str | None = None) -> bool:
     """+1 once per account or guest cookie; False when already given. Safe under concurrency."""
     if not suggestion.is_public:
@@ -311,19 +326,7 @@ def support(suggestion: Suggestion, *, user=None, guest_key: str | None = None) 
         user_id=getattr(user, "id", None),
         guest_key=None if user else guest_key,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return False
-    # An atomic increment, never read-then-write.
-    db.session.execute(
-        update(Suggestion)
-        .where(Suggestion.id == suggestion.id)
-        .values(support_count=Suggestion.support_count + 1)
-    )
-    db.session.refresh(suggestion)
-    return True
+    return _count_once(suggestion, row, Suggestion.support_count)
 
 
 def flag(suggestion: Suggestion, *, reason: str, user=None, guest_key: str | None = None) -> bool:
@@ -337,17 +340,8 @@ def flag(suggestion: Suggestion, *, reason: str, user=None, guest_key: str | Non
         guest_key=None if user else guest_key,
         reason=reason,
     )
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
+    if not _count_once(suggestion, row, Suggestion.flag_count):
         return False
-    db.session.execute(
-        update(Suggestion)
-        .where(Suggestion.id == suggestion.id)
-        .values(flag_count=Suggestion.flag_count + 1)
-    )
-    db.session.refresh(suggestion)
     limit = current_app.config.get("FLAGS_TO_HIDE", FLAGS_TO_HIDE)
     if suggestion.flag_count >= limit and suggestion.visibility == Visibility.PUBLISHED:
         suggestion.visibility, suggestion.review_reason = Visibility.REVIEW, "flags"

@@ -10,6 +10,7 @@ from pathlib import Path
 from flask import (
     Blueprint,
     abort,
+    after_this_request,
     current_app,
     flash,
     redirect,
@@ -28,7 +29,7 @@ from crowdplan.core import operations as core
 from crowdplan.core.operations import list_topics
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
-from crowdplan.geo import maps
+from crowdplan.geo import maps, spatial
 from crowdplan.i18n import current_language
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.main.views import embed_map, tiles
@@ -269,22 +270,30 @@ def detail(suggestion_id: int):
     )
 
 
-def _guest_key() -> tuple[str, str | None]:
-    """The hashed guest cookie; a new cookie value when the visitor has none yet."""
+def _guest_key() -> str:
+    """The hashed first-party guest cookie; a new one is set on this response when missing."""
     raw = request.cookies.get(GUEST_COOKIE)
-    new = None
     if not raw or len(raw) > 64:
-        raw = new = secrets.token_urlsafe(24)
-    return ops.hash_token(raw), new
+        raw = secrets.token_urlsafe(24)
+
+        @after_this_request
+        def _remember(response):
+            response.set_cookie(
+                GUEST_COOKIE, raw, max_age=365 * 86400, httponly=True, samesite="Lax"
+            )
+            return response
+
+    return ops.hash_token(raw)
 
 
 @bp.post("/suggestions/<int:suggestion_id>/support")
 def support(suggestion_id: int):
     """+1, once per account or guest cookie."""
+    spatial.begin_immediate(db.session)  # reads, then writes: take the lock first
     suggestion = queries.get_public(suggestion_id)
     if suggestion is None:
         abort(404)
-    key, new_cookie = _guest_key()
+    key = _guest_key()
     user = current_user if current_user.is_authenticated else None
     added = ops.support(suggestion, user=user, guest_key=key)
     db.session.commit()
@@ -292,38 +301,29 @@ def support(suggestion_id: int):
         _("Thank you for your support.") if added else _("You have already supported this."),
         "success",
     )
-    response = redirect(url_for(".detail", suggestion_id=suggestion.id))
-    if new_cookie:
-        response.set_cookie(
-            GUEST_COOKIE, new_cookie, max_age=365 * 86400, httponly=True, samesite="Lax"
-        )
-    return response
+    return redirect(url_for(".detail", suggestion_id=suggestion.id))
 
 
 @bp.post("/suggestions/<int:suggestion_id>/flag")
 def flag(suggestion_id: int):
     """Report a suggestion to the moderators."""
+    spatial.begin_immediate(db.session)  # reads, then writes: take the lock first
     suggestion = queries.get_public(suggestion_id)
     if suggestion is None:
         abort(404)
     form = FlagForm()
     if not form.validate_on_submit():
         raise AppError(_("Please say what is wrong."), code="reason_required")
-    key, new_cookie = _guest_key()
+    key = _guest_key()
     user = current_user if current_user.is_authenticated else None
     ops.flag(suggestion, reason=form.reason.data, user=user, guest_key=key)
     db.session.commit()
     flash(_("Thank you. A moderator will look at it."), "info")
-    response = redirect(
+    return redirect(
         url_for(".detail", suggestion_id=suggestion.id)
         if suggestion.is_public
         else url_for(".index")
     )
-    if new_cookie:
-        response.set_cookie(
-            GUEST_COOKIE, new_cookie, max_age=365 * 86400, httponly=True, samesite="Lax"
-        )
-    return response
 
 
 @bp.post("/suggestions/<int:suggestion_id>/rate")

@@ -90,3 +90,12 @@ def page(browser, live_server, page_watch):
     context.close()
     assert page_watch.external_requests == [], "page reached outside loopback"
     assert page_watch.console_errors == [], "console errors"
+
+
+def login(page, live_server: str, email: str, password: str = "crowdplan-demo") -> None:
+    """Sign in through the real form (the demo accounts share one password)."""
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=login]", email)
+    page.fill("input[name=password]", password)
+    page.click("form button[type=submit] >> nth=-1")
+    page.wait_for_url(f"{live_server}/")

@@ -4,18 +4,11 @@ import re
 
 import pytest
 
+from tests.browser.conftest import login
 from tests.suggest_helpers import plan_in_notice
 
 pytestmark = pytest.mark.browser
 TEXT = "温泉路口晚上停车太难，建议在这里增加公共停车位。"
-
-
-def _login(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "crowdplan-demo")
-    page.click("form button[type=submit] >> nth=-1")
-    page.wait_for_url(f"{live_server}/")
 
 
 def _click_map_centre(page):
@@ -28,7 +21,7 @@ def _click_map_centre(page):
 
 def test_citizen_clicks_the_plan_map_and_sees_the_suggestion(demo, page, live_server):
     plan_id = plan_in_notice(demo)
-    _login(page, live_server, "citizen@demo.crowdplan")
+    login(page, live_server, "citizen@demo.crowdplan")
     page.goto(f"{live_server}/plans/{plan_id}")
     _click_map_centre(page)
     page.select_option("select[name=topic]", "parking")
@@ -79,7 +72,7 @@ def _tab_to(page, selector: str, limit: int = 80) -> None:
 
 
 def test_keyboard_only_through_the_list_path(demo, page, live_server):
-    _login(page, live_server, "citizen@demo.crowdplan")
+    login(page, live_server, "citizen@demo.crowdplan")
     page.goto(f"{live_server}/report")
     _tab_to(page, "select[name=place]")
     page.keyboard.press("ArrowDown")  # the first place after the empty choice
@@ -98,7 +91,7 @@ XSS = '<script>alert(1)</script><img src=x onerror=alert(2)>"><svg onload=alert(
 def test_xss_payloads_render_inert(demo, page, live_server, tmp_path):
     dialogs = []
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-    _login(page, live_server, "citizen@demo.crowdplan")
+    login(page, live_server, "citizen@demo.crowdplan")
     page.goto(f"{live_server}/report")
     _click_map_centre(page)
     page.fill("textarea[name=text]", "停车 " + XSS)
@@ -123,7 +116,7 @@ def test_xss_payloads_render_inert(demo, page, live_server, tmp_path):
 def test_similar_suggestions_nearby_are_offered_before_sending(demo, page, live_server, client):
     from tests.suggest_helpers import post_suggestion
 
-    _login(page, live_server, "citizen@demo.crowdplan")
+    login(page, live_server, "citizen@demo.crowdplan")
     page.goto(f"{live_server}/report")
     _click_map_centre(page)
     lon, lat = page.input_value("#lon"), page.input_value("#lat")

@@ -5,18 +5,11 @@ import re
 
 import pytest
 
+from tests.browser.conftest import login
 from tests.suggest_helpers import plan_in_notice
 
 pytestmark = pytest.mark.browser
 TEXT = "停车场入口离学校太近，放学时很危险，建议调整。"
-
-
-def _login(page, live_server, email):
-    page.goto(f"{live_server}/login")
-    page.fill("input[name=login]", email)
-    page.fill("input[name=password]", "crowdplan-demo")
-    page.click("form button[type=submit] >> nth=-1")
-    page.wait_for_url(f"{live_server}/")
 
 
 def _logout(page):
@@ -25,7 +18,7 @@ def _logout(page):
 
 def test_post_route_answer_decide_and_rate(demo, page, live_server):
     plan_id = plan_in_notice(demo)
-    _login(page, live_server, "citizen@demo.crowdplan")
+    login(page, live_server, "citizen@demo.crowdplan")
     page.goto(f"{live_server}/plans/{plan_id}")
     box = page.locator("[data-pin-target]").bounding_box()
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -37,7 +30,7 @@ def test_post_route_answer_decide_and_rate(demo, page, live_server):
     assert "已分办" in page.inner_text(".status")
     _logout(page)
 
-    _login(page, live_server, "planner@demo.crowdplan")
+    login(page, live_server, "planner@demo.crowdplan")
     page.goto(f"{live_server}/staff/inbox/")
     page.wait_for_selector("path.case-pin")  # the inbox map shows the listed cases
     row = page.locator(f"tr[data-suggestion-id='{sid}']")
@@ -53,7 +46,7 @@ def test_post_route_answer_decide_and_rate(demo, page, live_server):
     assert "已办结" in page.inner_text(".status")
     _logout(page)
 
-    _login(page, live_server, "citizen@demo.crowdplan")
+    login(page, live_server, "citizen@demo.crowdplan")
     page.goto(f"{live_server}/suggestions/{sid}")
     assert "已请设计单位调整入口位置" in page.inner_text(".public-reply")
     assert "采纳" in page.inner_text(".decision") and "北侧支路" in page.inner_text(".decision")
