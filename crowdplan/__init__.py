@@ -16,6 +16,7 @@ from crowdplan.extensions import babel, csrf, db, login_manager, migrate
 from crowdplan.geo.spatial import configure_engine
 from crowdplan.plans import models as _plan_models  # noqa: F401
 from crowdplan.routing import models as _routing_models  # noqa: F401
+from crowdplan.stats import models as _stats_models  # noqa: F401
 from crowdplan.suggestions import models as _suggestion_models  # noqa: F401
 from crowdplan.triage import models as _triage_models  # noqa: F401
 

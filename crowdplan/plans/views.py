@@ -13,6 +13,8 @@ from crowdplan.plans import queries
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import comments_open, document_path, get_plan
+from crowdplan.stats.counting import total_views
+from crowdplan.stats.web import count_view
 from crowdplan.suggestions.views import build_suggestion_form
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
@@ -66,6 +68,7 @@ def detail(plan_id: int):
         if version is None:
             abort(404)
     now = utcnow()
+    count_view("plan", plan.id)
     plan_map, legend = version_map(version)
     is_public_version = version.id == plan.public_version.id
     open_now = is_public_version and comments_open(version, now)
@@ -79,6 +82,7 @@ def detail(plan_id: int):
         plan_map=plan_map,
         summary_html=queries.render_summary(version.summary),
         show_suggestions=is_public_version,
+        views=total_views("plan", plan.id),
         suggestion_form=build_suggestion_form(plan) if open_now else None,
     )
 

@@ -35,6 +35,7 @@ from crowdplan.mail import absolute_url, send_mail
 from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan
+from crowdplan.stats.web import count_view
 from crowdplan.suggestions import operations as ops
 from crowdplan.suggestions import queries
 from crowdplan.suggestions.forms import FlagForm, SuggestionForm
@@ -243,6 +244,7 @@ def detail(suggestion_id: int):
     suggestion = queries.get_public(suggestion_id)
     if suggestion is None:
         abort(404)
+    count_view("suggestion", suggestion.id)
     lon, lat = queries.lonlat(suggestion)
     m = maps.base_map(tiles(), location=(lat, lon), zoom=15)
     maps.add_pin(m, lon, lat, stance=suggestion.stance)

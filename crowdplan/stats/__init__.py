@@ -1,0 +1,1 @@
+"""Participation statistics: view counting, public figures, reports."""
