@@ -61,6 +61,7 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.plans.staff import bp as plans_staff_bp
     from crowdplan.plans.views import bp as plans_bp
     from crowdplan.routing.views import bp as routing_bp
+    from crowdplan.stats.views import bp as stats_bp
     from crowdplan.suggestions.api import bp as suggestions_api_bp
     from crowdplan.suggestions.moderation import bp as moderation_bp
     from crowdplan.suggestions.views import bp as suggestions_bp
@@ -78,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(moderation_bp)
     app.register_blueprint(triage_bp)
     app.register_blueprint(routing_bp)
+    app.register_blueprint(stats_bp)
 
 
 def _register_hooks(app: Flask) -> None:

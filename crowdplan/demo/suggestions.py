@@ -36,4 +36,20 @@ def seed_suggestions(rows: list[dict]) -> None:
         )
         # Each at its own past instant: inside the notice window, and clear of posting caps.
         when = utcnow() - timedelta(days=row["days_ago"])
-        ops.create_suggestion(data, author=get_user_by_login(row["author"]), now=when)
+        suggestion, _token = ops.create_suggestion(
+            data, author=get_user_by_login(row["author"]), now=when
+        )
+        if row.get("reply"):
+            _answer(suggestion, row, when)
+
+
+def _answer(suggestion, row: dict, when) -> None:
+    """Reply and decide as the demo planner would have, a few days later."""
+    from crowdplan.triage import operations as triage
+
+    planner = get_user_by_login("planner@demo.crowdplan")
+    replied = when + timedelta(days=5)
+    triage.reply(suggestion, actor=planner, text=row["reply"], now=replied)
+    triage.close(
+        suggestion, actor=planner, decision=row["decision"], reason=row["reason"], now=replied
+    )

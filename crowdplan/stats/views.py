@@ -1,0 +1,89 @@
+"""Adoption reports and open data downloads."""
+
+from __future__ import annotations
+
+import json
+from itertools import groupby
+
+from flask import Blueprint, Response, abort, render_template, request
+from flask_login import current_user
+
+from crowdplan.auth.permissions import Permission
+from crowdplan.core.models import utcnow
+from crowdplan.plans.models import Stage
+from crowdplan.plans.operations import get_plan
+from crowdplan.stats import report
+from crowdplan.suggestions.queries import SuggestionFilters
+
+bp = Blueprint("stats", __name__)
+
+
+def _report_plan(plan_id: int):
+    """The plan if its report may be shown: public once results are published, else staff."""
+    plan = get_plan(plan_id)
+    version = plan.public_version if plan else None
+    if version is None:
+        abort(404)
+    public = version.stage(utcnow()) is Stage.RESULTS
+    staff = current_user.is_authenticated and current_user.can(
+        Permission.MANAGE_PLANS, plan.department
+    )
+    if not (public or staff):
+        abort(404)
+    return plan, version
+
+
+def _download(body: str, filename: str, mimetype: str) -> Response:
+    return Response(
+        body,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
+
+
+@bp.get("/plans/<int:plan_id>/report")
+def plan_report(plan_id: int):
+    """意见采纳情况及理由: every suggestion with its decision and reason, printable."""
+    plan, version = _report_plan(plan_id)
+    rows = report.plan_report(plan.id)
+    groups = [(topic, list(items)) for topic, items in groupby(rows, key=lambda r: r["topic_name"])]
+    return render_template(
+        "stats/plan_report.html",
+        plan=plan,
+        version=version,
+        rows=rows,
+        groups=groups,
+        counts=report.decision_counts(rows),
+    )
+
+
+@bp.get("/plans/<int:plan_id>/report.csv")
+def plan_report_csv(plan_id: int):
+    """The adoption report as CSV."""
+    plan, _version = _report_plan(plan_id)
+    return _download(
+        report.as_csv(report.plan_report(plan.id)), f"plan-{plan.id}-report.csv", "text/csv"
+    )
+
+
+@bp.get("/plans/<int:plan_id>/report.geojson")
+def plan_report_geojson(plan_id: int):
+    """The adoption report as GeoJSON points."""
+    plan, _version = _report_plan(plan_id)
+    body = json.dumps(report.as_geojson(report.plan_report(plan.id)), ensure_ascii=False)
+    return _download(body, f"plan-{plan.id}-report.geojson", "application/geo+json")
+
+
+@bp.get("/api/v1/open/suggestions.csv")
+def open_csv():
+    """Anonymised published suggestions (filters: topic, stance, area, plan)."""
+    rows = report.open_data(SuggestionFilters.from_args(request.args))
+    return _download(report.as_csv(rows), "suggestions.csv", "text/csv")
+
+
+@bp.get("/api/v1/open/suggestions.geojson")
+def open_geojson():
+    """Anonymised published suggestions as GeoJSON (filters: topic, stance, area, plan)."""
+    rows = report.open_data(SuggestionFilters.from_args(request.args))
+    body = json.dumps(report.as_geojson(rows), ensure_ascii=False)
+    return _download(body, "suggestions.geojson", "application/geo+json")
