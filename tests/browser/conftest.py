@@ -28,10 +28,28 @@ CHROMIUM_ARGS = [
 ]
 
 
+def _buffered(app):
+    """Read each response fully and close it before sending: a browser that navigates away
+    mid-download must not leave an open file behind (the dev server would not close it, and
+    pytest turns the ResourceWarning into a failure of whichever test runs then)."""
+
+    def wrapper(environ, start_response):
+        environ.pop("wsgi.file_wrapper", None)
+        result = app(environ, start_response)
+        try:
+            return [b"".join(result)]
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+
+    return wrapper
+
+
 @pytest.fixture(scope="session")
 def live_server(app):
     """Serve the app (threaded WSGI server) on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
+    server = make_server("127.0.0.1", 0, _buffered(app), threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}"
