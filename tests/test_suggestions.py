@@ -299,5 +299,9 @@ def test_seed_demo_posts_the_demo_suggestions_once(app, client):
         rows = db.session.scalars(select(Suggestion)).all()
         assert len(rows) == 11 and all(r.visibility == Visibility.PUBLISHED for r in rows)
         assert sum(1 for r in rows if r.plan_id) == 6 and sum(1 for r in rows if r.org_members) == 3
-        assert sorted(r.decision for r in rows if r.decision) == ["adopted", "out_of_scope", "partly"]
+        assert sorted(r.decision for r in rows if r.decision) == [
+            "adopted",
+            "out_of_scope",
+            "partly",
+        ]
     assert "温泉路这个停车场很有必要" in client.get("/suggestions").get_data(as_text=True)

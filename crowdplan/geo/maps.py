@@ -252,3 +252,34 @@ def add_case_pins(m: folium.Map, cases: list[dict[str, Any]]) -> None:
             fill_color=colour, fill_opacity=0.9, class_name="case-pin",
             tooltip=folium.Tooltip(_label_html(case["label"])),
         ).add_to(m)  # fmt: skip
+
+
+CHOROPLETH = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"]  # ColorBrewer PuBu
+
+
+def add_choropleth(m: folium.Map, areas: list[dict[str, Any]], values: list[float]) -> None:
+    """Areas shaded by value (five classes of equal width), with the value in the tooltip."""
+    top = max(values) if values else 0
+    features = []
+    for area, value in zip(areas, values, strict=True):
+        level = min(int(value / top * len(CHOROPLETH)), len(CHOROPLETH) - 1) if top else 0
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": area["geometry"],
+                "properties": {"name": area["name"], "value": value, "fill": CHOROPLETH[level]},
+            }
+        )
+    folium.GeoJson(
+        {"type": "FeatureCollection", "features": features},
+        name="choropleth",
+        control=False,
+        style_function=lambda f: {
+            "fillColor": f["properties"]["fill"],
+            "color": "#1d4e89",
+            "weight": 1,
+            "fillOpacity": 0.75,
+            "className": "choropleth-area",
+        },
+        tooltip=folium.GeoJsonTooltip(fields=["name", "value"], labels=False),
+    ).add_to(m)

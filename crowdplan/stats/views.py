@@ -87,3 +87,38 @@ def open_geojson():
     rows = report.open_data(SuggestionFilters.from_args(request.args))
     body = json.dumps(report.as_geojson(rows), ensure_ascii=False)
     return _download(body, "suggestions.geojson", "application/geo+json")
+
+
+@bp.get("/stats")
+def stats_page():
+    """Public participation statistics, no login."""
+    from dataclasses import asdict
+
+    from crowdplan.core import operations as core
+    from crowdplan.geo import maps
+    from crowdplan.main.views import embed_map, tiles
+    from crowdplan.stats.figures import compute
+
+    figures = compute()
+    per_10k = {row["adcode"]: row for row in figures.by_area}
+    m = maps.base_map(tiles())
+    areas = core.list_current_areas()
+    maps.add_choropleth(
+        m, core.areas_for_map(areas), [per_10k[a.adcode]["per_10k"] or 0 for a in areas]
+    )
+    maps.fit_to(m, core.bounds_of(areas))
+    return render_template(
+        "stats/stats.html", f=figures, data=asdict(figures), city_map=embed_map(m)
+    )
+
+
+@bp.get("/api/v1/stats")
+def stats_json():
+    """The same figures as /stats, as JSON."""
+    from dataclasses import asdict
+
+    from flask import jsonify
+
+    from crowdplan.stats.figures import compute
+
+    return jsonify(asdict(compute()))
