@@ -283,3 +283,11 @@ def add_choropleth(m: folium.Map, areas: list[dict[str, Any]], values: list[floa
         },
         tooltip=folium.GeoJsonTooltip(fields=["name", "value"], labels=False),
     ).add_to(m)
+
+
+def add_heat(m: folium.Map, points: list[tuple[float, float]]) -> None:
+    """A heatmap of (lon, lat) points (folium's heat plugin, served locally)."""
+    from folium.plugins import HeatMap
+
+    if points:
+        HeatMap([[lat, lon] for lon, lat in points], radius=18, blur=22).add_to(m)

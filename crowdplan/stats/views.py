@@ -122,3 +122,48 @@ def stats_json():
     from crowdplan.stats.figures import compute
 
     return jsonify(asdict(compute()))
+
+
+@bp.get("/display")
+def display():
+    """The lobby screen (大屏): large figures, a heatmap, the latest replies; refreshes itself."""
+    from dataclasses import asdict
+
+    from sqlalchemy import select
+
+    from crowdplan.core import operations as core
+    from crowdplan.extensions import db
+    from crowdplan.geo import maps
+    from crowdplan.main.views import embed_map, tiles
+    from crowdplan.stats.figures import compute
+    from crowdplan.suggestions.models import Suggestion, Visibility
+    from crowdplan.suggestions.privacy import mask_personal_data
+    from crowdplan.suggestions.queries import lonlat
+
+    figures = compute()
+    areas = core.list_current_areas()
+    m = maps.base_map(tiles())
+    maps.add_area_outlines(m, core.areas_for_map(areas))
+    published = select(Suggestion).where(Suggestion.visibility == Visibility.PUBLISHED)
+    points = [
+        lonlat(s) for s in db.session.scalars(published.order_by(Suggestion.id.desc()).limit(5000))
+    ]
+    maps.add_heat(m, points)
+    maps.fit_to(m, core.bounds_of(areas))
+    latest = db.session.scalars(
+        published.where(Suggestion.replied_at.is_not(None))
+        .order_by(Suggestion.replied_at.desc())
+        .limit(6)
+    ).all()
+    replies = [
+        {
+            "id": s.id,
+            "text": mask_personal_data(s.text)[:60],
+            "reply": mask_personal_data(s.reply_text or "")[:80],
+            "decision": s.decision,
+        }
+        for s in latest
+    ]
+    return render_template(
+        "stats/display.html", data=asdict(figures), heat_map=embed_map(m), replies=replies
+    )
