@@ -121,6 +121,17 @@ def demo(app):
 
 
 @pytest.fixture
+def demo_full(app):
+    """The demo city with its demo suggestions, answers and decisions."""
+    from crowdplan.demo.seed import seed_demo
+
+    with app.app_context():
+        seed_demo()
+        db.session.commit()
+    return app
+
+
+@pytest.fixture
 def client(app):
     """A test client with cookies."""
     return app.test_client()

@@ -5,24 +5,12 @@ import re
 
 import geopandas
 import pandas
-import pytest
 from sqlalchemy import select
 
 from crowdplan.extensions import db
 from crowdplan.plans.models import PlanVersion
 
 PII = re.compile(r"1[3-9]\d{9}|\d{17}[\dXx]|[\w.+-]+@[\w-]+\.[\w.]+")
-
-
-@pytest.fixture
-def demo_full(app):
-    """The demo city with its demo suggestions, answers and decisions."""
-    from crowdplan.demo.seed import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-    return app
 
 
 def _plan(app, fragment: str) -> int:

@@ -1,19 +1,8 @@
 """Every figure on /stats against a query written independently here (raw SQL)."""
 
-import pytest
 from sqlalchemy import text
 
 from crowdplan.extensions import db
-
-
-@pytest.fixture
-def demo_full(app):
-    from crowdplan.demo.seed import seed_demo
-
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-    return app
 
 
 def _one(sql: str, **params):

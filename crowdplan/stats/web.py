@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import secrets
+from flask import request
 
-from flask import after_this_request, request
-
+from crowdplan.cookies import first_party_id
 from crowdplan.extensions import db
 from crowdplan.stats.counting import is_bot, record_view
 
@@ -16,16 +15,5 @@ def count_view(object_type: str, object_id: int) -> None:
     """Record this request as a view of the object (and commit: the page only reads)."""
     if is_bot(request.headers.get("User-Agent")):
         return
-    visitor = request.cookies.get(VISITOR_COOKIE)
-    if not visitor or len(visitor) > 64:
-        visitor = secrets.token_urlsafe(18)
-
-        @after_this_request
-        def _remember(response):
-            response.set_cookie(
-                VISITOR_COOKIE, visitor, max_age=365 * 86400, httponly=True, samesite="Lax"
-            )
-            return response
-
-    record_view(object_type, object_id, visitor=visitor)
+    record_view(object_type, object_id, visitor=first_party_id(VISITOR_COOKIE))
     db.session.commit()

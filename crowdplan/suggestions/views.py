@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import math
-import secrets
 import time
 from pathlib import Path
 
 from flask import (
     Blueprint,
     abort,
-    after_this_request,
     current_app,
     flash,
     redirect,
@@ -25,6 +23,7 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
+from crowdplan.cookies import first_party_id
 from crowdplan.core import operations as core
 from crowdplan.core.operations import list_topics
 from crowdplan.errors import AppError
@@ -273,19 +272,8 @@ def detail(suggestion_id: int):
 
 
 def _guest_key() -> str:
-    """The hashed first-party guest cookie; a new one is set on this response when missing."""
-    raw = request.cookies.get(GUEST_COOKIE)
-    if not raw or len(raw) > 64:
-        raw = secrets.token_urlsafe(24)
-
-        @after_this_request
-        def _remember(response):
-            response.set_cookie(
-                GUEST_COOKIE, raw, max_age=365 * 86400, httponly=True, samesite="Lax"
-            )
-            return response
-
-    return ops.hash_token(raw)
+    """The hashed first-party guest cookie (set on this response when missing)."""
+    return ops.hash_token(first_party_id(GUEST_COOKIE))
 
 
 @bp.post("/suggestions/<int:suggestion_id>/support")

@@ -5,17 +5,6 @@ import pytest
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def demo_full(app):
-    from crowdplan.demo.seed import seed_demo
-    from crowdplan.extensions import db
-
-    with app.app_context():
-        seed_demo()
-        db.session.commit()
-    return app
-
-
 def test_display_shows_figures_heatmap_and_replies(demo_full, page, live_server):
     page.set_viewport_size({"width": 1920, "height": 1080})
     page.goto(f"{live_server}/display")
