@@ -35,6 +35,12 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Rate limits: shared by all workers through Redis when REDIS_URL is set.
+    RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
+    RATELIMIT_HEADERS_ENABLED = True
+    RATELIMIT_KEY_PREFIX = "crowdplan"
+    # Redis down must not take the site down: limits fall back to this worker's memory.
+    RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # osm | tianditu | none | a URL template with {z}/{x}/{y} (an intranet tile server)
     CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")
@@ -85,6 +91,7 @@ class TestingConfig(Config):
     SECRET_KEY = "testing-only-not-secret"
     CROWDPLAN_TILES = "none"
     WTF_CSRF_ENABLED = True
+    RATELIMIT_STORAGE_URI = "memory://"
     MIN_FILL_SECONDS = 0.0
 
 

@@ -1,6 +1,8 @@
 """Flask extensions, created once and bound to the app in create_app."""
 
 from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -21,3 +23,6 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
+# Limits are declared where they apply (@limiter.limit); storage is memory:// in development and
+# Redis (REDIS_URL) when several workers must share one count.
+limiter = Limiter(key_func=get_remote_address)

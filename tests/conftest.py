@@ -13,7 +13,7 @@ from flask_migrate import upgrade
 
 from config import TestingConfig
 from crowdplan import create_app
-from crowdplan.extensions import db
+from crowdplan.extensions import db, limiter
 from tests.mailserver import smtp_server  # noqa: F401  (a real SMTP server on loopback)
 
 BACKENDS = ("spatialite", "postgis")
@@ -94,6 +94,7 @@ def _clean_tables(request):
         return
     app = request.getfixturevalue("app")
     with app.app_context():
+        limiter.reset()  # rate-limit counts are per test, like rows
         db.session.rollback()
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(table.delete())

@@ -1,0 +1,48 @@
+"""The shared limiter: a clear 429 in the user's language, with Retry-After, on pages and API."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+
+from config import TestingConfig
+from crowdplan import create_app
+from crowdplan.extensions import limiter
+
+
+@pytest.fixture
+def limited_app(tmp_path) -> Flask:
+    """An app (no database needed) with one route limited to 2 per minute."""
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite'}")
+
+    @app.get("/api/v1/_limited")
+    @app.get("/_limited")
+    @limiter.limit("2/minute")
+    def _limited():
+        return "ok"
+
+    return app
+
+
+@pytest.mark.parametrize(
+    ("path", "lang", "expected"),
+    [
+        ("/_limited", "zh_CN", "请求过于频繁"),
+        ("/_limited", "en", "Too many requests"),
+        ("/api/v1/_limited", "en", "Too many requests"),
+    ],
+)
+def test_third_request_in_a_minute_is_refused_with_retry_after(limited_app, path, lang, expected):
+    client = limited_app.test_client()
+    client.set_cookie("lang", lang)
+    for _ in range(2):
+        with client.get(path) as ok:
+            assert ok.status_code == 200
+    with client.get(path) as refused:
+        assert refused.status_code == 429
+        assert 0 < int(refused.headers["Retry-After"]) <= 60
+        body = refused.get_data(as_text=True)
+        assert expected in body
+        assert "Traceback" not in body
+        if path.startswith("/api/"):
+            assert refused.json["error"]["code"] == "too_many_requests"
