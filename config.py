@@ -35,6 +35,12 @@ class Config:
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
     REDIS_URL = os.environ.get("REDIS_URL")
+    # Keys of every deployment sharing one Redis start with this.
+    REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "crowdplan")
+    # With Redis, page views are counted there and written to the database this often.
+    COUNTER_FLUSH_SECONDS = float(os.environ.get("COUNTER_FLUSH_SECONDS", "10"))
+    # Public statistics are recomputed at most this often (0: on every request).
+    STATS_CACHE_SECONDS = float(os.environ.get("STATS_CACHE_SECONDS", "60"))
     # Rate limits: shared by all workers through Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
@@ -92,6 +98,8 @@ class TestingConfig(Config):
     CROWDPLAN_TILES = "none"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    REDIS_URL = None  # tests that need Redis ask for it (tests/redis_helpers.py)
+    STATS_CACHE_SECONDS = 0.0
     MIN_FILL_SECONDS = 0.0
 
 

@@ -12,7 +12,7 @@ from crowdplan.auth import models as _auth_models  # noqa: F401
 
 # Importing the models registers them on db.metadata (migrations compare against it).
 from crowdplan.core import models as _core_models  # noqa: F401
-from crowdplan.extensions import babel, csrf, db, limiter, login_manager, migrate
+from crowdplan.extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from crowdplan.geo.spatial import configure_engine
 from crowdplan.plans import models as _plan_models  # noqa: F401
 from crowdplan.routing import models as _routing_models  # noqa: F401
@@ -50,6 +50,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     limiter.init_app(app)
+    init_redis(app)
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.session_protection = "strong"

@@ -27,6 +27,7 @@ def register(app: Flask) -> None:
         import_plan_layer,
         reroute,
         escalate_overdue,
+        flush_counters,
     ):
         app.cli.add_command(command)
 
@@ -180,3 +181,16 @@ def escalate_overdue() -> None:
     count = run()
     db.session.commit()
     click.echo(f"{count} overdue suggestions escalated")
+
+
+@click.command("flush-counters")
+@with_appcontext
+def flush_counters() -> None:
+    """Move page views counted in Redis into the database now (workers also do it by themselves)."""
+    from crowdplan.extensions import redis_client
+    from crowdplan.stats.counting import flush_counters as run
+
+    if redis_client() is None:
+        click.echo("REDIS_URL is not set: views are written to the database directly")
+        return
+    click.echo(f"{run()} views moved from Redis to the database")

@@ -26,3 +26,21 @@ babel = Babel()
 # Limits are declared where they apply (@limiter.limit); storage is memory:// in development and
 # Redis (REDIS_URL) when several workers must share one count.
 limiter = Limiter(key_func=get_remote_address)
+
+
+def redis_client():
+    """The app's Redis connection (REDIS_URL), or None: everything works without Redis."""
+    from flask import current_app
+
+    return current_app.extensions.get("crowdplan.redis")
+
+
+def init_redis(app) -> None:
+    """Connect lazily to REDIS_URL; short timeouts so a dead Redis degrades, never hangs."""
+    url = app.config.get("REDIS_URL")
+    if url:
+        import redis
+
+        app.extensions["crowdplan.redis"] = redis.Redis.from_url(
+            url, socket_timeout=2, socket_connect_timeout=2, health_check_interval=30
+        )

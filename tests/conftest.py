@@ -102,6 +102,38 @@ def _clean_tables(request):
         db.session.remove()
 
 
+REDIS_URL = os.environ.get("CROWDPLAN_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+
+
+@pytest.fixture
+def with_redis(app):
+    """The app with REDIS_URL set for one test, under a key prefix no other run shares."""
+    import redis
+
+    from crowdplan.extensions import init_redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError as exc:
+        client.close()
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"Redis is required in CI but unavailable: {exc}", pytrace=False)
+        pytest.skip(f"Redis unavailable ({exc}); set CROWDPLAN_TEST_REDIS_URL")
+    prefix = f"crowdplan-test-{uuid.uuid4().hex[:12]}"
+    saved = {k: app.config[k] for k in ("REDIS_URL", "REDIS_KEY_PREFIX")}
+    app.config.update(REDIS_URL=REDIS_URL, REDIS_KEY_PREFIX=prefix)
+    init_redis(app)
+    try:
+        yield client
+    finally:
+        app.extensions.pop("crowdplan.redis").close()
+        app.config.update(saved)
+        for key in client.scan_iter(match=f"{prefix}:*"):
+            client.delete(key)
+        client.close()
+
+
 @pytest.fixture
 def db_session(app):
     """The app's session inside an app context."""

@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from statistics import median
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, case, func, select
 
 from crowdplan.auth.models import User
 from crowdplan.core.models import Area, Department, Topic, utcnow
+from crowdplan.dialect import hours_between, local_date, utc_offset_minutes
 from crowdplan.extensions import db
 from crowdplan.plans.models import PlanVersion
 from crowdplan.stats.models import UniqueVisitor, ViewCount
 from crowdplan.suggestions.models import Suggestion, Visibility
 
 MIN_CASES_TO_RANK = 5
+DAILY_DAYS = 30  # the daily chart
+WEEKLY_WEEKS = 26  # the weekly chart, whole weeks starting on Monday
 UNDER_REPRESENTED = 0.5  # share of suggestions below half the share of population
 
 
@@ -43,6 +45,9 @@ class Figures:
     by_topic: list[dict] = field(default_factory=list)
     by_area: list[dict] = field(default_factory=list)
     by_department: list[dict] = field(default_factory=list)
+    by_plan: list[dict] = field(default_factory=list)
+    daily: list[dict] = field(default_factory=list)
+    weekly: list[dict] = field(default_factory=list)
 
 
 def _public():
@@ -60,6 +65,8 @@ def compute(now: datetime | None = None) -> Figures:
     f.by_topic = _by_topic()
     f.by_area = _by_area()
     f.by_department = _by_department()
+    f.by_plan = _by_plan(now)
+    f.daily, f.weekly = _over_time(now)
     return f
 
 
@@ -182,45 +189,164 @@ def _by_area() -> list[dict]:
 
 
 def _by_department() -> list[dict]:
-    rows = db.session.execute(
+    """Cases, replies, on-time rate and median reply time per department, all grouped in SQL.
+
+    The median comes from a histogram of reply times rounded to the hour (a few hundred rows per
+    department at most), so no per-case rows are fetched even at a million suggestions.
+    """
+    counted = and_(
+        Suggestion.department_id == Department.id, _public(), Suggestion.status != "merged"
+    )
+    totals = db.session.execute(
         select(
             Department.code,
             Department.name,
             Department.name_en,
-            Suggestion.created_at,
-            Suggestion.replied_at,
-            Suggestion.reply_due_at,
-        ).join(
-            Suggestion,
-            and_(
-                Suggestion.department_id == Department.id, _public(), Suggestion.status != "merged"
-            ),
+            func.count(),
+            func.count(Suggestion.replied_at),
+            func.sum(case((Suggestion.replied_at <= Suggestion.reply_due_at, 1), else_=0)),
         )
+        .join(Suggestion, counted)
+        .group_by(Department.id, Department.code, Department.name, Department.name_en)
     ).all()
-    grouped: dict[str, dict] = {}
-    for code, name, name_en, created, replied, due in rows:
-        g = grouped.setdefault(
-            code,
-            {
-                "code": code,
-                "name": name,
-                "name_en": name_en,
-                "cases": 0,
-                "replied": 0,
-                "on_time": 0,
-                "_days": [],
-            },
-        )
-        g["cases"] += 1
-        if replied is not None:
-            g["replied"] += 1
-            g["on_time"] += int(due is not None and replied <= due)
-            g["_days"].append((replied - created).total_seconds() / 86400)
+    hours = func.round(hours_between(Suggestion.replied_at, Suggestion.created_at))
+    histogram: dict[str, list[tuple[int, int]]] = {}
+    for code, bucket, n in db.session.execute(
+        select(Department.code, hours, func.count())
+        .join(Suggestion, counted)
+        .where(Suggestion.replied_at.is_not(None))
+        .group_by(Department.code, hours)
+        .order_by(Department.code, hours)
+    ):
+        histogram.setdefault(code, []).append((int(bucket), int(n)))
     result = []
-    for g in grouped.values():
-        days = g.pop("_days")
-        g["median_reply_days"] = round(median(days), 1) if days else None
-        g["on_time_pct"] = _pct(g["on_time"], g["replied"])
-        g["ranked"] = g["cases"] >= MIN_CASES_TO_RANK
-        result.append(g)
+    for code, name, name_en, cases, replied, on_time in totals:
+        median_hours = _histogram_median(histogram.get(code, []))
+        result.append({
+            "code": code, "name": name, "name_en": name_en, "cases": int(cases),
+            "replied": int(replied), "on_time": int(on_time or 0),
+            "median_reply_days": None if median_hours is None else round(median_hours / 24, 1),
+            "on_time_pct": _pct(int(on_time or 0), int(replied)),
+            "ranked": cases >= MIN_CASES_TO_RANK,
+        })  # fmt: skip
     return sorted(result, key=lambda g: (not g["ranked"], -(g["on_time_pct"] or 0), g["code"]))
+
+
+def _histogram_median(buckets: list[tuple[int, int]]) -> float | None:
+    """The median of values given as sorted (value, count) pairs."""
+    total = sum(n for _, n in buckets)
+    if not total:
+        return None
+    wanted = [(total - 1) // 2, total // 2]  # the middle position(s), 0-based
+    found: list[int] = []
+    seen = 0
+    for value, n in buckets:
+        while wanted and wanted[0] < seen + n:
+            found.append(value)
+            wanted.pop(0)
+        seen += n
+    return sum(found) / 2
+
+
+def _by_plan(now: datetime) -> list[dict]:
+    """Every published plan: its stage, views, visitors, suggestions, replies and adoptions."""
+    latest = (
+        select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
+        .where(PlanVersion.published_at.is_not(None))
+        .group_by(PlanVersion.plan_id)
+        .subquery()
+    )
+    versions = db.session.scalars(
+        select(PlanVersion)
+        .join(
+            latest,
+            and_(PlanVersion.plan_id == latest.c.plan_id, PlanVersion.number == latest.c.number),
+        )
+        .order_by(PlanVersion.plan_id)
+    ).all()
+    suggestions = {
+        plan_id: (int(n), int(replied), int(adopted or 0))
+        for plan_id, n, replied, adopted in db.session.execute(
+            select(
+                Suggestion.plan_id,
+                func.count(),
+                func.count(Suggestion.replied_at),
+                func.sum(case((Suggestion.decision.in_(["adopted", "partly"]), 1), else_=0)),
+            )
+            .where(_public(), Suggestion.plan_id.is_not(None))
+            .group_by(Suggestion.plan_id)
+        )
+    }
+    views = dict(
+        db.session.execute(
+            select(ViewCount.object_id, func.sum(ViewCount.views))
+            .where(ViewCount.object_type == "plan")
+            .group_by(ViewCount.object_id)
+        ).all()
+    )
+    visitors = dict(
+        db.session.execute(
+            select(UniqueVisitor.object_id, func.count())
+            .where(UniqueVisitor.object_type == "plan")
+            .group_by(UniqueVisitor.object_id)
+        ).all()
+    )
+    rows = []
+    for v in versions:
+        n, replied, adopted = suggestions.get(v.plan_id, (0, 0, 0))
+        rows.append({
+            "id": v.plan_id, "title": v.title, "stage": v.stage(now).value,
+            "views": int(views.get(v.plan_id, 0)),
+            "unique_visitors": int(visitors.get(v.plan_id, 0)),
+            "suggestions": n, "replied": replied, "adopted": adopted,
+        })  # fmt: skip
+    return rows
+
+
+def _over_time(now: datetime) -> tuple[list[dict], list[dict]]:
+    """Suggestions, replies and plan views per local day and per week (Monday to Sunday).
+
+    One grouped query per series over the last WEEKLY_WEEKS weeks, read through the created_at
+    and replied_at indexes; days without activity are filled with zeros.
+    """
+    from flask import current_app
+
+    zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    minutes = utc_offset_minutes(zone, now)
+    today = (now + timedelta(minutes=minutes)).date()
+    first_week = today - timedelta(days=today.weekday() + 7 * (WEEKLY_WEEKS - 1))
+    since = datetime.combine(first_week, datetime.min.time(), tzinfo=now.tzinfo) - timedelta(
+        minutes=minutes
+    )
+
+    def per_day(column, *where) -> dict[date, int]:
+        day = local_date(column, minutes)
+        query = select(day, func.count()).where(column >= since, *where).group_by(day)
+        return {_as_date(d): int(n) for d, n in db.session.execute(query)}
+
+    series = {
+        "suggestions": per_day(Suggestion.created_at, _public()),
+        "replies": per_day(Suggestion.replied_at, _public()),
+        "views": {
+            _as_date(d): int(n)
+            for d, n in db.session.execute(
+                select(ViewCount.day, func.sum(ViewCount.views))
+                .where(ViewCount.object_type == "plan", ViewCount.day >= first_week)
+                .group_by(ViewCount.day)
+            )
+        },
+    }
+    days = [first_week + timedelta(days=i) for i in range((today - first_week).days + 1)]
+    daily_all = [
+        {"day": d.isoformat(), **{k: v.get(d, 0) for k, v in series.items()}} for d in days
+    ]
+    weekly = []
+    for start in range(0, len(days), 7):
+        week = daily_all[start : start + 7]
+        weekly.append({"week": week[0]["day"], **{k: sum(d[k] for d in week) for k in series}})
+    return daily_all[-DAILY_DAYS:], weekly
+
+
+def _as_date(value) -> date:
+    # SQLite's date() returns text, PostgreSQL a date.
+    return value if isinstance(value, date) else date.fromisoformat(value)

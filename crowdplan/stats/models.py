@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import Date, PrimaryKeyConstraint, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crowdplan.extensions import db
+from crowdplan.types import UTCDateTime
 
 
 class ViewCount(db.Model):
@@ -38,3 +39,16 @@ class UniqueVisitor(db.Model):
     object_id: Mapped[int]
     day: Mapped[date] = mapped_column(Date)
     visitor: Mapped[str] = mapped_column(String(64))
+
+
+class CounterBatch(db.Model):
+    """A batch of view counts moved from Redis, recorded in the same transaction as its rows.
+
+    A flush that dies after committing but before deleting its Redis batch is retried later;
+    this row tells the retry that the counts are already in, so nothing is counted twice.
+    """
+
+    __tablename__ = "counter_batches"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    applied_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -15,5 +15,5 @@ def count_view(object_type: str, object_id: int) -> None:
     """Record this request as a view of the object (and commit: the page only reads)."""
     if is_bot(request.headers.get("User-Agent")):
         return
-    record_view(object_type, object_id, visitor=first_party_id(VISITOR_COOKIE))
-    db.session.commit()
+    if record_view(object_type, object_id, visitor=first_party_id(VISITOR_COOKIE)):
+        db.session.commit()

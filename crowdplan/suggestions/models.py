@@ -38,6 +38,7 @@ class Suggestion(db.Model):
     __table_args__ = (
         Index("ix_suggestions_visibility_created", "visibility", "created_at"),
         Index("ix_suggestions_plan_id", "plan_id"),
+        Index("ix_suggestions_visibility_replied", "visibility", "replied_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
