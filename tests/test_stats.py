@@ -127,3 +127,179 @@ def test_stats_page_shows_the_same_figures(demo_full, client):
         in html
     )
     assert "代表性不足" in html
+
+
+def _raw(sql: str, **params):
+    return db.session.execute(text(sql), params).all()
+
+
+def _as_utc(value):
+    from datetime import UTC, datetime
+
+    if isinstance(value, str):  # SQLite returns text
+        value = datetime.fromisoformat(value)
+    return value.replace(tzinfo=UTC)
+
+
+def test_over_time_matches_local_days_counted_here(demo_full, client):
+    """Daily and weekly series against timestamps converted to Beijing dates in Python.
+
+    Two suggestions sit either side of local midnight (15:59:59 and 16:00:00 UTC), so grouping
+    by the UTC date would put them on the same day and fail.
+    """
+    from collections import Counter
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    shanghai = ZoneInfo("Asia/Shanghai")
+    now = datetime.now(UTC)
+    yesterday = (now.astimezone(shanghai) - timedelta(days=1)).date()
+    before_midnight = datetime.combine(yesterday, datetime.min.time(), tzinfo=shanghai) - timedelta(
+        seconds=1
+    )
+    with demo_full.app_context():
+        ids = (
+            db.session.execute(
+                text("SELECT id FROM suggestions WHERE visibility = 'published' ORDER BY id")
+            )
+            .scalars()
+            .all()
+        )
+        moments = [before_midnight, before_midnight + timedelta(seconds=1)]
+        moments += [now - timedelta(days=3 * i, hours=i) for i in range(len(ids) - 2)]
+        for sid, moment in zip(ids, moments, strict=True):
+            db.session.execute(
+                text("UPDATE suggestions SET created_at = :t WHERE id = :id"),
+                {"t": moment.astimezone(UTC).replace(tzinfo=None), "id": sid},
+            )
+        db.session.commit()
+        created = [
+            _as_utc(v)
+            for (v,) in _raw("SELECT created_at FROM suggestions WHERE visibility = 'published'")
+        ]
+        replied = [
+            _as_utc(v)
+            for (v,) in _raw(
+                "SELECT replied_at FROM suggestions WHERE visibility = 'published' AND replied_at IS NOT NULL"
+            )
+        ]
+        views = {
+            str(d)[:10]: n
+            for d, n in _raw(
+                "SELECT day, SUM(views) FROM view_counts WHERE object_type = 'plan' GROUP BY day"
+            )
+        }
+        plan_id = _one("SELECT MIN(plan_id) FROM plan_versions WHERE published_at IS NOT NULL")
+    with client.get(f"/plans/{plan_id}", headers={"User-Agent": "Mozilla/5.0 Chrome/130"}) as r:
+        assert r.status_code == 200
+    views[now.astimezone(shanghai).date().isoformat()] = (
+        views.get(now.astimezone(shanghai).date().isoformat(), 0) + 1
+    )
+    data = client.get("/api/v1/stats").json
+    per_day_created = Counter(t.astimezone(shanghai).date().isoformat() for t in created)
+    per_day_replied = Counter(t.astimezone(shanghai).date().isoformat() for t in replied)
+    assert per_day_created[yesterday.isoformat()] >= 1
+    assert per_day_created[(yesterday - timedelta(days=1)).isoformat()] >= 1
+    today = now.astimezone(shanghai).date()
+    assert len(data["daily"]) == 30 and data["daily"][-1]["day"] == today.isoformat()
+    for row in data["daily"]:
+        assert row["suggestions"] == per_day_created[row["day"]], row
+        assert row["replies"] == per_day_replied[row["day"]], row
+        assert row["views"] == views.get(row["day"], 0), row
+    assert len(data["weekly"]) == 26
+    for row in data["weekly"]:
+        start = datetime.fromisoformat(row["week"]).date()
+        assert start.weekday() == 0
+        week = [(start + timedelta(days=i)).isoformat() for i in range(7)]
+        assert row["suggestions"] == sum(per_day_created[d] for d in week), row
+        assert row["replies"] == sum(per_day_replied[d] for d in week), row
+    # Every suggestion of the last 26 weeks is in the weekly series.
+    first = datetime.fromisoformat(data["weekly"][0]["week"]).date()
+    assert sum(r["suggestions"] for r in data["weekly"]) == sum(
+        n for d, n in per_day_created.items() if d >= first.isoformat()
+    )
+
+
+def test_by_plan_and_department_medians_match_independent_queries(demo_full, client):
+    from statistics import median
+
+    data = client.get("/api/v1/stats").json
+    with demo_full.app_context():
+        plans = dict(
+            _raw(
+                "SELECT plan_id, COUNT(*) FROM suggestions WHERE visibility = 'published' AND plan_id IS NOT NULL GROUP BY plan_id"
+            )
+        )
+        adopted = dict(
+            _raw(
+                "SELECT plan_id, COUNT(*) FROM suggestions WHERE visibility = 'published' AND decision IN ('adopted', 'partly') GROUP BY plan_id"
+            )
+        )
+        published = {
+            p
+            for (p,) in _raw(
+                "SELECT DISTINCT plan_id FROM plan_versions WHERE published_at IS NOT NULL"
+            )
+        }
+        rows = _raw(
+            "SELECT d.code, s.created_at, s.replied_at, s.reply_due_at FROM suggestions s JOIN departments d ON d.id = s.department_id WHERE s.visibility = 'published' AND s.status <> 'merged'"
+        )
+    assert {p["id"] for p in data["by_plan"]} == published
+    for p in data["by_plan"]:
+        assert p["suggestions"] == plans.get(p["id"], 0)
+        assert p["adopted"] == adopted.get(p["id"], 0)
+    assert sum(p["adopted"] for p in data["by_plan"]) >= 1  # the demo plan with results
+    hours: dict[str, list[int]] = {}
+    on_time: dict[str, int] = {}
+    for code, created, replied, due in rows:
+        if replied is None:
+            continue
+        h = (_as_utc(replied) - _as_utc(created)).total_seconds() / 3600
+        hours.setdefault(code, []).append(int(h + 0.5))  # to the nearest hour
+        on_time[code] = on_time.get(code, 0) + int(
+            due is not None and _as_utc(replied) <= _as_utc(due)
+        )
+    assert hours, "the demo has replied suggestions"
+    for d in data["by_department"]:
+        if d["code"] in hours:
+            assert d["median_reply_days"] == round(median(hours[d["code"]]) / 24, 1), d
+            assert d["replied"] == len(hours[d["code"]])
+            assert d["on_time_pct"] == _pct(on_time[d["code"]], len(hours[d["code"]]))
+        else:
+            assert d["median_reply_days"] is None and d["replied"] == 0
+
+
+def test_stats_page_draws_charts_and_the_plan_table(demo_full, client):
+    with client.get("/stats") as r:
+        html = r.get_data(as_text=True)
+    assert (
+        html.count("<svg") >= 2 and 'data-chart="daily"' in html and 'data-chart="weekly"' in html
+    )
+    charts = html[html.index('class="charts"') :]
+    assert "<script" not in charts[: charts.index("</section>")]
+    assert "每天" in html  # chart titles are translated
+    assert 'class="table by-plan"' in html
+
+
+def test_figures_are_cached_and_shared(demo_full, client, with_redis):
+    """With a cache period, a new suggestion shows only once the cached figures expire."""
+    demo_full.config["STATS_CACHE_SECONDS"] = 300
+    try:
+        before = client.get("/api/v1/stats").json["suggestions"]
+        with demo_full.app_context():
+            db.session.execute(
+                text(
+                    "UPDATE suggestions SET visibility = 'hidden' WHERE id = (SELECT MIN(id) FROM suggestions WHERE visibility = 'published')"
+                )
+            )
+            db.session.commit()
+        assert client.get("/api/v1/stats").json["suggestions"] == before  # cached
+        assert any(k.endswith(b":stats:figures") for k in with_redis.scan_iter())
+        with demo_full.app_context():
+            from crowdplan.extensions import redis_client
+
+            key = f"{demo_full.config['REDIS_KEY_PREFIX']}:stats:figures"
+            redis_client().delete(key)
+        assert client.get("/api/v1/stats").json["suggestions"] == before - 1
+    finally:
+        demo_full.config["STATS_CACHE_SECONDS"] = 0.0

@@ -2,18 +2,26 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import json
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, field
 from datetime import date, datetime, timedelta
 
+from flask import current_app
+from redis.exceptions import RedisError
 from sqlalchemy import and_, case, func, select
 
 from crowdplan.auth.models import User
 from crowdplan.core.models import Area, Department, Topic, utcnow
 from crowdplan.dialect import hours_between, local_date, utc_offset_minutes
-from crowdplan.extensions import db
+from crowdplan.extensions import db, redis_client
 from crowdplan.plans.models import PlanVersion
 from crowdplan.stats.models import UniqueVisitor, ViewCount
 from crowdplan.suggestions.models import Suggestion, Visibility
+
+log = logging.getLogger(__name__)
 
 MIN_CASES_TO_RANK = 5
 DAILY_DAYS = 30  # the daily chart
@@ -309,8 +317,6 @@ def _over_time(now: datetime) -> tuple[list[dict], list[dict]]:
     One grouped query per series over the last WEEKLY_WEEKS weeks, read through the created_at
     and replied_at indexes; days without activity are filled with zeros.
     """
-    from flask import current_app
-
     zone = current_app.config["BABEL_DEFAULT_TIMEZONE"]
     minutes = utc_offset_minutes(zone, now)
     today = (now + timedelta(minutes=minutes)).date()
@@ -350,3 +356,61 @@ def _over_time(now: datetime) -> tuple[list[dict], list[dict]]:
 def _as_date(value) -> date:
     # SQLite's date() returns text, PostgreSQL a date.
     return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+_local_cache: dict[str, tuple[float, dict]] = {}
+_local_lock = threading.Lock()
+
+
+def public_figures(now: datetime | None = None) -> dict:
+    """compute() as a dict, recomputed at most every STATS_CACHE_SECONDS.
+
+    At a million suggestions a recomputation takes seconds, so requests read a cached copy
+    (Redis when configured, shared by all workers; else this process's memory). When the copy is
+    stale, one worker recomputes while the others keep serving the stale copy.
+    """
+    ttl = current_app.config["STATS_CACHE_SECONDS"]
+    if ttl <= 0:
+        return _fresh(now)
+    redis = redis_client()
+    key = f"{current_app.config['REDIS_KEY_PREFIX']}:stats:figures"
+    if redis is not None:
+        try:
+            return _from_redis(redis, key, ttl, now)
+        except RedisError:
+            log.warning("Redis unavailable; statistics cached in this process only")
+    hit = _local_cache.get(key)
+    if hit and hit[0] > time.monotonic():
+        return hit[1]
+    if hit and not _local_lock.acquire(blocking=False):
+        return hit[1]  # another thread is recomputing
+    if not hit:
+        _local_lock.acquire()
+    try:
+        data = _fresh(now)
+        _local_cache[key] = (time.monotonic() + ttl, data)
+        return data
+    finally:
+        _local_lock.release()
+
+
+def _from_redis(redis, key: str, ttl: float, now: datetime | None) -> dict:
+    raw = redis.get(key)
+    cached = json.loads(raw) if raw else None
+    if cached and cached["fresh_until"] > time.time():
+        return cached["figures"]
+    lock = redis.set(f"{key}:lock", "1", nx=True, px=int(max(ttl, 30) * 1000))
+    if cached and not lock:
+        return cached["figures"]  # another worker is recomputing
+    data = _fresh(now)
+    entry = {"fresh_until": time.time() + ttl, "figures": data}
+    # Kept well past freshness, so a slow recomputation never leaves readers without figures.
+    redis.set(key, json.dumps(entry), px=int(ttl * 10 * 1000))
+    redis.delete(f"{key}:lock")
+    return data
+
+
+def _fresh(now: datetime | None) -> dict:
+    data = asdict(compute(now))
+    data["generated_at"] = (now or utcnow()).isoformat()
+    return data

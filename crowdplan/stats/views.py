@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from itertools import groupby
 
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
 from crowdplan.auth.permissions import Permission
+from crowdplan.core import operations as core
 from crowdplan.core.models import utcnow
+from crowdplan.geo import maps
+from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import get_plan
-from crowdplan.stats import report
+from crowdplan.stats import charts, queries, report
+from crowdplan.stats.figures import public_figures
 from crowdplan.suggestions.queries import SuggestionFilters
 
 bp = Blueprint("stats", __name__)
@@ -92,78 +97,41 @@ def open_geojson():
 @bp.get("/stats")
 def stats_page():
     """Public participation statistics, no login."""
-    from dataclasses import asdict
-
-    from crowdplan.core import operations as core
-    from crowdplan.geo import maps
-    from crowdplan.main.views import embed_map, tiles
-    from crowdplan.stats.figures import compute
-
-    figures = compute()
-    per_10k = {row["adcode"]: row for row in figures.by_area}
-    m = maps.base_map(tiles())
+    figures = public_figures()
+    per_10k = {row["adcode"]: row["per_10k"] or 0 for row in figures["by_area"]}
     areas = core.list_current_areas()
-    maps.add_choropleth(
-        m, core.areas_for_map(areas), [per_10k[a.adcode]["per_10k"] or 0 for a in areas]
-    )
+    m = maps.base_map(tiles())
+    maps.add_choropleth(m, core.areas_for_map(areas), [per_10k[a.adcode] for a in areas])
     maps.fit_to(m, core.bounds_of(areas))
     return render_template(
-        "stats/stats.html", f=figures, data=asdict(figures), city_map=embed_map(m)
+        "stats/stats.html",
+        f=figures,
+        data=figures,
+        city_map=embed_map(m),
+        daily_chart=charts.daily(figures["daily"]),
+        weekly_chart=charts.weekly(figures["weekly"]),
+        generated_at=datetime.fromisoformat(figures["generated_at"]),
+        cache_seconds=current_app.config["STATS_CACHE_SECONDS"],
     )
 
 
 @bp.get("/api/v1/stats")
 def stats_json():
     """The same figures as /stats, as JSON."""
-    from dataclasses import asdict
-
-    from flask import jsonify
-
-    from crowdplan.stats.figures import compute
-
-    return jsonify(asdict(compute()))
+    return jsonify(public_figures())
 
 
 @bp.get("/display")
 def display():
     """The lobby screen (大屏): large figures, a heatmap, the latest replies; refreshes itself."""
-    from dataclasses import asdict
-
-    from sqlalchemy import select
-
-    from crowdplan.core import operations as core
-    from crowdplan.extensions import db
-    from crowdplan.geo import maps
-    from crowdplan.main.views import embed_map, tiles
-    from crowdplan.stats.figures import compute
-    from crowdplan.suggestions.models import Suggestion, Visibility
-    from crowdplan.suggestions.privacy import mask_personal_data
-    from crowdplan.suggestions.queries import lonlat
-
-    figures = compute()
     areas = core.list_current_areas()
     m = maps.base_map(tiles())
     maps.add_area_outlines(m, core.areas_for_map(areas))
-    published = select(Suggestion).where(Suggestion.visibility == Visibility.PUBLISHED)
-    points = [
-        lonlat(s) for s in db.session.scalars(published.order_by(Suggestion.id.desc()).limit(5000))
-    ]
-    maps.add_heat(m, points)
+    maps.add_heat(m, queries.heat_points())
     maps.fit_to(m, core.bounds_of(areas))
-    latest = db.session.scalars(
-        published.where(Suggestion.replied_at.is_not(None))
-        .order_by(Suggestion.replied_at.desc())
-        .limit(6)
-    ).all()
-    replies = [
-        {
-            "id": s.id,
-            "text": mask_personal_data(s.text)[:60],
-            "reply": mask_personal_data(s.reply_text or "")[:80],
-            "decision": s.decision,
-        }
-        for s in latest
-    ]
     return render_template(
-        "stats/display.html", data=asdict(figures), heat_map=embed_map(m), replies=replies
+        "stats/display.html",
+        data=public_figures(),
+        heat_map=embed_map(m),
+        replies=queries.latest_replies(),
     )

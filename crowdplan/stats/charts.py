@@ -1,0 +1,71 @@
+"""Charts for /stats as inline SVG drawn on the server with pygal: no chart library, no CDN.
+
+pygal embeds a small configuration script meant for its optional tooltips, which it would
+fetch from the web; the charts draw without it, so it is removed (the page's CSP would refuse
+it anyway).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pygal
+from flask_babel import gettext as _
+from markupsafe import Markup
+from pygal.style import Style
+
+_SCRIPT = re.compile(r"<script\b[^>]*>.*?</script>", re.DOTALL)
+
+STYLE = Style(
+    background="transparent",
+    plot_background="transparent",
+    foreground="#333",
+    foreground_strong="#111",
+    foreground_subtle="#ccc",
+    font_family="'Noto Sans CJK SC', 'Noto Sans SC', 'Microsoft YaHei', sans-serif",
+    colors=("#1f6feb", "#2da44e", "#bf8700"),
+    label_font_size=12,
+    major_label_font_size=12,
+    legend_font_size=13,
+    title_font_size=15,
+)
+
+
+def _svg(chart) -> Markup:
+    svg = chart.render(is_unicode=True)
+    return Markup(_SCRIPT.sub("", svg))  # noqa: S704  (pygal's own output; labels are ours)
+
+
+def _chart(kind, title: str, labels: list[str], rows: list[dict], **options) -> Markup:
+    chart = kind(
+        js=[],
+        style=STYLE,
+        width=900,
+        height=320,
+        disable_xml_declaration=True,
+        show_minor_x_labels=False,
+        x_label_rotation=0,
+        legend_at_bottom=True,
+        truncate_legend=-1,
+        print_values=False,
+        **options,
+    )
+    chart.title = title
+    chart.x_labels = labels
+    chart.x_labels_major = labels[:: max(1, len(labels) // 6)]
+    chart.add(_("Suggestions"), [r["suggestions"] for r in rows])
+    chart.add(_("Replies"), [r["replies"] for r in rows])
+    chart.add(_("Plan views"), [r["views"] for r in rows], secondary=True)
+    return _svg(chart)
+
+
+def daily(rows: list[dict]) -> Markup:
+    """Suggestions and replies per day (bars) with plan views (right axis)."""
+    labels = [r["day"][5:] for r in rows]  # MM-DD
+    return _chart(pygal.Bar, _("Per day, last 30 days"), labels, rows)
+
+
+def weekly(rows: list[dict]) -> Markup:
+    """Suggestions, replies and plan views per week (lines)."""
+    labels = [r["week"][5:] for r in rows]
+    return _chart(pygal.Line, _("Per week, weeks starting on Monday"), labels, rows, dots_size=2)
