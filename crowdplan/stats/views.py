@@ -10,13 +10,10 @@ from flask import Blueprint, Response, abort, current_app, jsonify, render_templ
 from flask_login import current_user
 
 from crowdplan.auth.permissions import Permission
-from crowdplan.core import operations as core
 from crowdplan.core.models import utcnow
-from crowdplan.geo import maps
-from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import get_plan
-from crowdplan.stats import charts, queries, report
+from crowdplan.stats import rendering, report
 from crowdplan.stats.figures import public_figures
 from crowdplan.suggestions.queries import SuggestionFilters
 
@@ -98,20 +95,13 @@ def open_geojson():
 def stats_page():
     """Public participation statistics, no login."""
     figures = public_figures()
-    per_10k = {row["adcode"]: row["per_10k"] or 0 for row in figures["by_area"]}
-    areas = core.list_current_areas()
-    m = maps.base_map(tiles())
-    maps.add_choropleth(m, core.areas_for_map(areas), [per_10k[a.adcode] for a in areas])
-    maps.fit_to(m, core.bounds_of(areas))
     return render_template(
         "stats/stats.html",
         f=figures,
         data=figures,
-        city_map=embed_map(m),
-        daily_chart=charts.daily(figures["daily"]),
-        weekly_chart=charts.weekly(figures["weekly"]),
         generated_at=datetime.fromisoformat(figures["generated_at"]),
         cache_seconds=current_app.config["STATS_CACHE_SECONDS"],
+        **rendering.stats_parts(figures),
     )
 
 
@@ -124,14 +114,5 @@ def stats_json():
 @bp.get("/display")
 def display():
     """The lobby screen (大屏): large figures, a heatmap, the latest replies; refreshes itself."""
-    areas = core.list_current_areas()
-    m = maps.base_map(tiles())
-    maps.add_area_outlines(m, core.areas_for_map(areas))
-    maps.add_heat(m, queries.heat_points())
-    maps.fit_to(m, core.bounds_of(areas))
-    return render_template(
-        "stats/display.html",
-        data=public_figures(),
-        heat_map=embed_map(m),
-        replies=queries.latest_replies(),
-    )
+    figures = public_figures()
+    return render_template("stats/display.html", data=figures, **rendering.display_parts(figures))
