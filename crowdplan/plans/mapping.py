@@ -6,19 +6,15 @@ basemap): folium's rendering is most of a plan page's cost.
 
 from __future__ import annotations
 
-from collections import OrderedDict
-from threading import Lock
-
 from crowdplan.core import operations as core
 from crowdplan.geo import maps
 from crowdplan.i18n import current_language
 from crowdplan.main.views import embed_map, tiles
+from crowdplan.memo import Memo
 from crowdplan.plans import queries
 from crowdplan.plans.models import PlanVersion
 
-CACHE_SIZE = 256
-_cache: OrderedDict[tuple, tuple] = OrderedDict()
-_lock = Lock()
+_cache: Memo[tuple] = Memo(size=256)
 
 
 def version_map(version: PlanVersion) -> tuple[maps.MapEmbed, list]:
@@ -26,16 +22,7 @@ def version_map(version: PlanVersion) -> tuple[maps.MapEmbed, list]:
     if not version.is_frozen:
         return _build(version)
     key = (version.id, version.fingerprint, current_language(), tiles())
-    with _lock:
-        if key in _cache:
-            _cache.move_to_end(key)
-            return _cache[key]
-    result = _build(version)
-    with _lock:
-        _cache[key] = result
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return result
+    return _cache.get(key, lambda: _build(version))
 
 
 def _build(version: PlanVersion) -> tuple[maps.MapEmbed, list]:
