@@ -3,7 +3,11 @@ VENV ?= .venv
 PORT ?= 5000
 FLASK = $(VENV)/bin/flask --app crowdplan
 
-.PHONY: run test setup setup-test lint format translations migrate seed
+serve: setup
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py "crowdplan:create_app()"
+
+.PHONY: run serve test setup setup-test lint format translations migrate seed
 
 run: setup
 	$(FLASK) db upgrade

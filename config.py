@@ -69,6 +69,9 @@ class Config:
     FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
     # Bots post a form within a second of loading it; people take longer.
     MIN_FILL_SECONDS = float(os.environ.get("MIN_FILL_SECONDS", "3"))
+    # How many reverse proxies (nginx) stand in front: their X-Forwarded-For/-Proto are trusted,
+    # so rate limits and secure cookies see the client, not the proxy. 0: none trusted.
+    PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("CROWDPLAN_TIMEZONE", "Asia/Shanghai")

@@ -29,6 +29,11 @@ def create_app(config=None, **overrides) -> Flask:
     app.config.update(overrides)
     config.prepare(app)
 
+    if app.config["PROXY_COUNT"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)

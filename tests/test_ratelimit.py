@@ -46,3 +46,24 @@ def test_third_request_in_a_minute_is_refused_with_retry_after(limited_app, path
         assert "Traceback" not in body
         if path.startswith("/api/"):
             assert refused.json["error"]["code"] == "too_many_requests"
+
+
+def test_behind_a_proxy_limits_count_the_client_not_the_proxy(tmp_path):
+    """With PROXY_COUNT=1 two clients behind nginx get separate limits; without it, one."""
+    for proxies, second_client_status in ((1, 200), (0, 429)):
+        app = create_app(
+            TestingConfig,
+            SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'x.sqlite'}",
+            PROXY_COUNT=proxies,
+        )
+
+        @app.get("/_limited")
+        @limiter.limit("1/minute")
+        def _limited():
+            return "ok"
+
+        client = app.test_client()
+        with client.get("/_limited", headers={"X-Forwarded-For": "203.0.113.1"}) as first:
+            assert first.status_code == 200
+        with client.get("/_limited", headers={"X-Forwarded-For": "203.0.113.2"}) as second:
+            assert second.status_code == second_client_status
