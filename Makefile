@@ -3,16 +3,17 @@ VENV ?= .venv
 PORT ?= 5000
 FLASK = $(VENV)/bin/flask --app crowdplan
 
-serve: setup
-	$(FLASK) db upgrade
-	$(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py "crowdplan:create_app()"
-
 .PHONY: run serve test setup setup-test lint format translations migrate seed
 
 run: setup
 	$(FLASK) db upgrade
 	$(FLASK) seed-demo
 	$(FLASK) run --host 127.0.0.1 --port $(PORT)
+
+# Production: gunicorn with deploy/gunicorn.conf.py (needs CROWDPLAN_ENV=production, SECRET_KEY).
+serve: setup
+	$(FLASK) db upgrade
+	$(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py "crowdplan:create_app()"
 
 setup:
 	scripts/setup.sh run
