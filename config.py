@@ -34,6 +34,9 @@ class Config:
         "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'crowdplan.sqlite'}"
     )
     SQLALCHEMY_ENGINE_OPTIONS: dict = {}
+    # PostgreSQL connection pool per worker process (see engine_options).
+    DB_POOL_SIZE = int(os.environ.get("DB_POOL_SIZE", "5"))
+    DB_MAX_OVERFLOW = int(os.environ.get("DB_MAX_OVERFLOW", "5"))
     REDIS_URL = os.environ.get("REDIS_URL")
     # Keys of every deployment sharing one Redis start with this.
     REDIS_KEY_PREFIX = os.environ.get("REDIS_KEY_PREFIX", "crowdplan")

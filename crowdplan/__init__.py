@@ -28,6 +28,7 @@ def create_app(config=None, **overrides) -> Flask:
     app.config.from_object(config)
     app.config.update(overrides)
     config.prepare(app)
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = _engine_options(app.config)
 
     if app.config["PROXY_COUNT"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,6 +43,20 @@ def create_app(config=None, **overrides) -> Flask:
     errors.register(app)
     cli.register(app)
     return app
+
+
+def _engine_options(cfg) -> dict:
+    """A sized pool that tests each connection before use, so a restarted PostgreSQL is
+    reconnected to without a failed request; SQLite needs no pool settings."""
+    options = dict(cfg.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if cfg["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        options.setdefault("pool_pre_ping", True)
+        options.setdefault("pool_size", cfg["DB_POOL_SIZE"])
+        options.setdefault("max_overflow", cfg["DB_MAX_OVERFLOW"])
+        options.setdefault("pool_timeout", 10)
+        # A server that is down must fail fast (503), not hang the worker.
+        options.setdefault("connect_args", {"connect_timeout": 3})
+    return options
 
 
 def _init_extensions(app: Flask) -> None:

@@ -7,6 +7,7 @@ import logging
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -64,6 +65,23 @@ def register(app) -> None:
         status = exc.code or 500
         message = _default_messages().get(status, exc.description or "")
         return render_error(status, message, (exc.name or "error").lower().replace(" ", "_"))
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(exc: Exception):
+        # The database is down, restarting or locked: nothing the user did. The pool's
+        # pre-ping reconnects by itself once it is back, so a retry shortly will work.
+        from flask import g
+
+        from crowdplan.extensions import db, login_manager
+
+        log.warning("database unavailable on %s %s: %s", request.method, request.path,
+                    str(exc).splitlines()[0][:200])  # fmt: skip
+        db.session.rollback()
+        # The page must not look the user up in the database that just failed.
+        g._login_user = login_manager.anonymous_user()
+        body, status = render_error(503, _default_messages()[503], "database_unavailable")
+        return body, status, {"Retry-After": "5"}
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
