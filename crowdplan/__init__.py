@@ -7,6 +7,7 @@ import secrets
 from flask import Flask, g
 
 from config import config_from_env
+from crowdplan.api import models as _api_models  # noqa: F401
 from crowdplan.audit import models as _audit_models  # noqa: F401
 from crowdplan.auth import models as _auth_models  # noqa: F401
 
@@ -56,9 +57,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crowdplan.api.admin import bp as api_keys_bp
+    from crowdplan.api.views import bp as api_bp
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.main.views import bp as main_bp
+    from crowdplan.open311.views import bp as open311_bp
     from crowdplan.plans.staff import bp as plans_staff_bp
     from crowdplan.plans.views import bp as plans_bp
     from crowdplan.routing.views import bp as routing_bp
@@ -81,6 +85,9 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(triage_bp)
     app.register_blueprint(routing_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_keys_bp)
+    app.register_blueprint(open311_bp)
 
 
 def _register_hooks(app: Flask) -> None:
