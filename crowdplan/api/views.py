@@ -24,7 +24,7 @@ from crowdplan.suggestions.queries import SuggestionFilters, get_public
 from crowdplan.triage.workflow import Status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
+limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)
 MAX_PER_PAGE = 100
 
 

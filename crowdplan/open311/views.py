@@ -15,7 +15,7 @@ from crowdplan.open311.render import Open311Error, error_response, respond, w3c
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 csrf.exempt(bp)  # every write needs an API key, which a browser never sends by itself
-limiter.limit(rate_limit, key_func=rate_limit_key)(bp)
+limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)
 FORMAT = "<any(json, xml):fmt>"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 
