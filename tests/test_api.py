@@ -146,6 +146,8 @@ def test_create_with_submit_key_is_a_trusted_channel(demo, client):
         ({"topic": "nope"}, 400, "bad_topic"),
         ({"lon": 116.4, "lat": 39.9}, 422, "outside_city"),
         ({"plan_id": 999999}, 404, "no_plan"),
+        ({"contact_email": "not-an-address"}, 400, "bad_field"),
+        ({"stance": "maybe"}, 400, "bad_stance"),
     ],
 )
 def test_create_refusals_store_nothing(demo, client, change, status, code):

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from xml.etree import ElementTree as ET
 
 import pytest
 from sqlalchemy import select
 
 from crowdplan.extensions import db
-from crowdplan.suggestions.models import Suggestion
+from crowdplan.mail import read_outbox
+from crowdplan.suggestions.models import BlockedWord, Suggestion
 from tests.api_helpers import count_suggestions, make_key
 from tests.conftest import csrf_from
 from tests.suggest_helpers import CITY_CENTRE, plan_in_notice, post_suggestion
@@ -249,7 +251,8 @@ def test_posted_request_reaches_the_inbox_and_shows_reply_and_decision(
     assert W3C.match(obj["notice_end_datetime"])
     assert root[0].findtext("status") == "closed"
     assert root[0].findtext("decision") == "adopted"
-    assert obj["updated_datetime"] > obj["requested_datetime"] or obj["updated_datetime"]
+    updated = datetime.fromisoformat(obj["updated_datetime"])
+    assert updated > datetime.fromisoformat(obj["requested_datetime"])
     with client.get("/open311/v2/requests.json", query_string={"status": "closed"}) as r:
         assert sid in [int(x["service_request_id"]) for x in r.json]
     with client.get("/open311/v2/requests.json", query_string={"status": "open"}) as r:
@@ -282,6 +285,9 @@ def _error(response, fmt: str, status: int) -> str:
         ("html_description", 400),
         ("outside_city", 400),
         ("no_description", 400),
+        ("over_web_form_limit", 400),
+        ("bad_email", 400),
+        ("bad_stance", 400),
     ],
 )
 def test_refusals_are_spec_error_documents_and_store_nothing(
@@ -306,6 +312,12 @@ def test_refusals_are_spec_error_documents_and_store_nothing(
         fields = {"lat": "39.9", "long": "116.4"}
     elif case == "no_description":
         fields = {"description": ""}
+    elif case == "over_web_form_limit":  # within Open311's 4,000 but over the web form's 2,000
+        fields = {"description": "停车难" * 700}
+    elif case == "bad_email":
+        fields = {"email": "not-an-address"}
+    elif case == "bad_stance":
+        fields = {"attribute[stance]": "maybe"}
     before = count_suggestions(demo)
     with post_request(client, key, fmt, **fields) as r:
         description = _error(r, fmt, status)
@@ -400,3 +412,29 @@ def test_unknown_request_and_service_are_404_documents(demo, client, fmt):
     ):
         with client.get(f"{path}.{fmt}") as r:
             assert _error(r, fmt, 404)
+
+
+def test_posted_request_is_moderated_like_the_web_form(demo, client, submit_key):
+    with demo.app_context():
+        db.session.add(BlockedWord(word="违禁词"))
+        db.session.commit()
+    with post_request(client, submit_key, description="停车场旁边有违禁词广告牌，请处理。") as r:
+        assert r.status_code == 201
+        sid = r.json[0]["service_request_id"]
+    with demo.app_context():
+        s = db.session.get(Suggestion, int(sid))
+        assert s.visibility == "review" and s.review_reason == "blocked_words"
+    with client.get(f"/open311/v2/requests/{sid}.json") as r:
+        _error(r, "json", 404)  # held for a moderator, like a web suggestion
+
+
+def test_department_is_told_at_once(demo, client, submit_key):
+    outbox = Path(demo.config["MAIL_OUTBOX"])
+    before = len(read_outbox(outbox))
+    with post_request(client, submit_key) as r:
+        sid = int(r.json[0]["service_request_id"])
+    with demo.app_context():
+        address = db.session.get(Suggestion, sid).department.email
+    new = read_outbox(outbox)[before:]
+    assert address and [m["To"] for m in new] == [address]
+    assert f"/staff/inbox/{sid}" in new[0].get_content()

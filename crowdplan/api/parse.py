@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from crowdplan.errors import AppError
@@ -44,11 +45,22 @@ def _optional_int(body: dict, field: str) -> int | None:
     return value
 
 
+def check_email(value: str | None, field: str) -> str | None:
+    """An e-mail address checked as the web form checks it (syntax only, no DNS)."""
+    if not value:
+        return None
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError:
+        raise _bad(field) from None
+
+
 def parse_suggestion(body) -> SuggestionInput:
     """Check the JSON shape; the content is checked by create_suggestion like the web form."""
     if not isinstance(body, dict):
         raise AppError(_("Send a JSON object."), code="bad_body")
     texts = {f: _string(body, f, limit=TEXT_LIMITS[f]) for f in TEXT_FIELDS}
+    texts["contact_email"] = check_email(texts["contact_email"], "contact_email")
     return SuggestionInput(
         lon=_number(body, "lon"),
         lat=_number(body, "lat"),

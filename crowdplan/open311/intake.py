@@ -7,6 +7,7 @@ import math
 
 from flask_babel import gettext as _
 
+from crowdplan.api.parse import check_email
 from crowdplan.errors import AppError
 from crowdplan.open311.operations import HTML, MAX_DESCRIPTION, get_service
 from crowdplan.open311.render import Open311Error
@@ -49,6 +50,21 @@ def _description(form) -> str:
     return text
 
 
+def _phone(form) -> str | None:
+    """At most 20 characters, as on the web form."""
+    phone = (form.get("phone") or "").strip()
+    if len(phone) > 20:
+        raise _missing("phone")
+    return phone or None
+
+
+def _email(form) -> str | None:
+    try:
+        return check_email((form.get("email") or "").strip(), "email")
+    except AppError:
+        raise _missing("email") from None
+
+
 def _plan_id(form) -> int | None:
     raw = (form.get("attribute[plan]") or "").strip()
     if not raw:
@@ -71,8 +87,8 @@ def submit(form) -> Suggestion:
         text=_description(form),
         is_approximate=place is not None,
         place_label=place,
-        contact_phone=(form.get("phone") or "").strip()[:20] or None,
-        contact_email=(form.get("email") or "").strip()[:254] or None,
+        contact_phone=_phone(form),
+        contact_email=_email(form),
         plan_id=_plan_id(form),
     )
     try:

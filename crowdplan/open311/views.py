@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 
@@ -18,6 +20,8 @@ csrf.exempt(bp)  # every write needs an API key, which a browser never sends by 
 limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)
 FORMAT = "<any(json, xml):fmt>"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
+# When this interface last changed (discovery's changeset); bump it with the interface.
+CHANGESET = datetime(2026, 11, 30, tzinfo=UTC)
 
 
 @bp.errorhandler(Open311Error)
@@ -35,7 +39,7 @@ def _app_error(exc: AppError):
 @bp.get(f"/discovery.{FORMAT}")
 def discovery(fmt: str):
     """Where the GeoReport v2 endpoint is and which formats it speaks."""
-    changeset = w3c(_changeset())
+    changeset = w3c(CHANGESET)
     data = {
         "changeset": changeset,
         "contact": _("Contact the planning bureau for help with this API."),
@@ -51,13 +55,6 @@ def discovery(fmt: str):
         ],
     }
     return respond(fmt, data, root="discovery", item_tag="endpoint")
-
-
-def _changeset():
-    from datetime import UTC, datetime
-
-    # The API's shape changes only with a release; the date of this version of the interface.
-    return datetime(2026, 11, 30, tzinfo=UTC)
 
 
 @bp.get(f"/v2/services.{FORMAT}")
