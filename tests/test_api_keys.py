@@ -4,6 +4,7 @@ rate limited per key."""
 from __future__ import annotations
 
 import hashlib
+from xml.etree import ElementTree as ET
 
 import pytest
 from sqlalchemy import select
@@ -95,7 +96,9 @@ def test_keys_are_rate_limited_each_on_its_own(app, limited):
             assert r.status_code == 200
     with client.get("/api/v1/topics", headers={"X-API-Key": first}) as r:
         assert r.status_code == 429 and r.json["error"]["code"] == "too_many_requests"
-    with client.get("/open311/v2/services.json", query_string={"api_key": first}) as r:
-        assert r.status_code == 429
+    with client.get("/open311/v2/services.xml", query_string={"api_key": first}) as r:
+        assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
+        error = ET.fromstring(r.get_data()).find("error")
+        assert error.findtext("code") == "429" and error.findtext("description")
     with client.get("/api/v1/topics", headers={"X-API-Key": second}) as r:
         assert r.status_code == 200

@@ -143,8 +143,11 @@ def suggestion_create():
         )
     data = parse_suggestion(request.get_json(silent=True))
     author = current_user if key is None else None
+    # A person's posts count against the per-network cap like the web form's; a key has its
+    # own rate limit instead (a hotline system posts for many callers from one address).
+    source = suggestions.source_hash(request.remote_addr) if key is None else None
     created, _token = suggestions.create_suggestion(
-        data, author=author, trusted_channel=key is not None
+        data, author=author, source=source, trusted_channel=key is not None
     )
     db.session.commit()
     body = serialize.suggestion(created, private=True)

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
 
 from crowdplan.api.auth import current_key, rate_limit, rate_limit_key
 from crowdplan.api.models import Scope
-from crowdplan.errors import AppError
+from crowdplan.errors import AppError, default_message
 from crowdplan.extensions import csrf, db, limiter
 from crowdplan.open311 import intake
 from crowdplan.open311 import operations as o311
@@ -33,6 +34,15 @@ def _open311_error(exc: Open311Error):
 def _app_error(exc: AppError):
     return error_response(
         request.view_args.get("fmt", "json"), Open311Error(exc.status, exc.message)
+    )
+
+
+@bp.errorhandler(HTTPException)
+def _http_error(exc: HTTPException):
+    """A rate limit (429) is an errors document too; the limiter adds Retry-After after this."""
+    message = default_message(exc.code or 500, exc.description or "")
+    return error_response(
+        (request.view_args or {}).get("fmt", "json"), Open311Error(exc.code or 500, message)
     )
 
 
