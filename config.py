@@ -50,6 +50,8 @@ class Config:
     RATELIMIT_KEY_PREFIX = "crowdplan"
     # Redis down must not take the site down: limits fall back to this worker's memory.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # Requests per API key (or per address without a key) on /api/v1 and /open311.
+    API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # osm | tianditu | none | a URL template with {z}/{x}/{y} (an intranet tile server)
     CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")

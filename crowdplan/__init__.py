@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g
+from flask import Flask, g, request
+from werkzeug.routing import IntegerConverter
 
 from config import config_from_env
+from crowdplan.api import models as _api_models  # noqa: F401
 from crowdplan.audit import models as _audit_models  # noqa: F401
 from crowdplan.auth import models as _auth_models  # noqa: F401
 
@@ -36,6 +38,9 @@ def create_app(config=None, **overrides) -> Flask:
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
     _init_extensions(app)
+    # Ids in URLs must fit the databases' integer columns: larger ones are simply not found
+    # (PostgreSQL would refuse them with an error instead of an empty result).
+    app.url_map.converters["int"] = DatabaseInt
     _register_blueprints(app)
     _register_hooks(app)
     from crowdplan import cli, errors
@@ -77,9 +82,12 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crowdplan.api.admin import bp as api_keys_bp
+    from crowdplan.api.views import bp as api_bp
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.main.views import bp as main_bp
+    from crowdplan.open311.views import bp as open311_bp
     from crowdplan.plans.staff import bp as plans_staff_bp
     from crowdplan.plans.views import bp as plans_bp
     from crowdplan.routing.views import bp as routing_bp
@@ -102,10 +110,35 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(triage_bp)
     app.register_blueprint(routing_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(api_bp)
+    app.register_blueprint(api_keys_bp)
+    app.register_blueprint(open311_bp)
+
+
+class DatabaseInt(IntegerConverter):
+    """`<int:...>` limited to 1 .. 2**31-1, the range of an INTEGER primary key."""
+
+    def __init__(self, map, fixed_digits=0, min=1, max=2**31 - 1, signed=False):  # noqa: A002
+        super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
+def _refuse_nul_bytes() -> None:
+    """NUL cannot be stored or compared in PostgreSQL text; no real input contains it."""
+    from flask_babel import gettext as _
+
+    from crowdplan.errors import AppError
+
+    values = [*request.args.values(), *(request.view_args or {}).values()]
+    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        values += list(request.form.values())
+    if any(isinstance(v, str) and "\x00" in v for v in values):
+        raise AppError(_("The request contains characters that are not allowed."), code="nul")
 
 
 def _register_hooks(app: Flask) -> None:
     from crowdplan.i18n import template_globals
+
+    app.before_request(_refuse_nul_bytes)
 
     @app.before_request
     def _nonce():

@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
         reroute,
         escalate_overdue,
         flush_counters,
+        create_api_key,
     ):
         app.cli.add_command(command)
 
@@ -194,3 +195,26 @@ def flush_counters() -> None:
         click.echo("REDIS_URL is not set: views are written to the database directly")
         return
     click.echo(f"{run()} views moved from Redis to the database")
+
+
+@click.command("create-api-key")
+@with_appcontext
+@click.option("--name", required=True, help="Who uses the key, e.g. the 12345 hotline system.")
+@click.option(
+    "--scope",
+    "scopes",
+    multiple=True,
+    type=click.Choice(["submit", "staff-read"]),
+    help="May be given several times; without it the key only reads public data.",
+)
+def create_api_key(name: str, scopes: tuple[str, ...]) -> None:
+    """Create an API key and print it once (only its hash is stored)."""
+    from crowdplan.api.keys import create_api_key as create
+
+    try:
+        key, raw = create(name, list(scopes))
+    except AppError as exc:
+        _fail(exc.message)
+    db.session.commit()
+    click.echo(raw)
+    click.echo(f"# {key.name}: prefix {key.prefix}, scopes {key.scopes or '-'}", err=True)

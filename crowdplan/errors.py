@@ -37,6 +37,11 @@ def _default_messages() -> dict[int, str]:
     }
 
 
+def default_message(status: int, fallback: str = "") -> str:
+    """The translated message for an HTTP status."""
+    return _default_messages().get(status, fallback)
+
+
 def _wants_json() -> bool:
     return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
 

@@ -12,11 +12,19 @@ LANG_COOKIE = "lang"
 LANGUAGE_NAMES = {"zh_CN": "中文", "en": "English"}
 
 
+API_PREFIXES = ("/api/", "/open311/")
+
+
 def select_locale() -> str:
-    """Cookie set by the language switch, else the default (zh_CN)."""
+    """Cookie set by the language switch, else (API callers) Accept-Language, else zh_CN."""
     chosen = request.cookies.get(LANG_COOKIE) if has_request_context() else None
     if chosen in current_app.config["LANGUAGES"]:
         return chosen
+    if has_request_context() and request.path.startswith(API_PREFIXES):
+        # Systems calling the API have no language switch; they say what they read.
+        asked = request.accept_languages.best_match(["zh", "zh-CN", "en"])
+        if asked:
+            return "en" if asked == "en" else "zh_CN"
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 

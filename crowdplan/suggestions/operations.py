@@ -146,8 +146,13 @@ def create_suggestion(
     guest_email: str | None = None,
     source: str | None = None,
     now: datetime | None = None,
+    trusted_channel: bool = False,
 ) -> tuple[Suggestion, str | None]:
-    """Validate and store a suggestion; guests get a confirmation token (returned once)."""
+    """Validate and store a suggestion; guests get a confirmation token (returned once).
+
+    A trusted channel (an API key with the submit scope, e.g. the 12345 hotline system) has
+    checked its callers itself, so its submissions skip the e-mail confirmation but not moderation.
+    """
     now = now or utcnow()
     spatial.begin_immediate(db.session)
     plan, version_id, feature_id = _plan_context(data, now)
@@ -178,7 +183,7 @@ def create_suggestion(
         created_at=now,
     )
     token = None
-    if author is None:
+    if author is None and not trusted_channel:
         token = secrets.token_urlsafe(24)
         suggestion.visibility = Visibility.UNCONFIRMED
         suggestion.confirm_token_hash = hash_token(token)
@@ -201,7 +206,7 @@ def create_suggestion(
     apply_route(suggestion, now=now)
     db.session.flush()
     log_routed(suggestion)
-    if author is not None:
+    if author is not None or trusted_channel:
         notify.department(suggestion)
     return suggestion, token
 

@@ -32,11 +32,12 @@ class SuggestionFilters:
     def from_args(cls, args) -> SuggestionFilters:
         """Read filters from request args, ignoring values that are not ours."""
         stance = args.get("stance", "")
+        plan = args.get("plan", type=int)
         return cls(
             topic=args.get("topic", "")[:40],
             stance=stance if stance in {s.value for s in Stance} else "",
             area=args.get("area", "")[:12],
-            plan=args.get("plan", type=int),
+            plan=plan if plan is not None and 1 <= plan < 2**31 else None,  # an INTEGER id
         )
 
     def as_args(self) -> dict:
