@@ -28,6 +28,7 @@ def register(app: Flask) -> None:
         reroute,
         escalate_overdue,
         flush_counters,
+        refresh_stats,
         create_api_key,
     ):
         app.cli.add_command(command)
@@ -218,3 +219,17 @@ def create_api_key(name: str, scopes: tuple[str, ...]) -> None:
     db.session.commit()
     click.echo(raw)
     click.echo(f"# {key.name}: prefix {key.prefix}, scopes {key.scopes or '-'}", err=True)
+
+
+@click.command("refresh-stats")
+@with_appcontext
+def refresh_stats() -> None:
+    """Recompute the public statistics into the cache now (after a deploy, or from cron)."""
+    import time
+
+    from crowdplan.stats.figures import refresh_figures
+
+    started = time.perf_counter()
+    figures = refresh_figures()
+    seconds = time.perf_counter() - started
+    click.echo(f"statistics of {figures['suggestions']} suggestions computed in {seconds:.1f} s")

@@ -1,5 +1,6 @@
 """Every figure on /stats against a query written independently here (raw SQL)."""
 
+import pytest
 from sqlalchemy import text
 
 from crowdplan.extensions import db
@@ -301,5 +302,62 @@ def test_figures_are_cached_and_shared(demo_full, client, with_redis):
             key = f"{demo_full.config['REDIS_KEY_PREFIX']}:stats:figures"
             redis_client().delete(key)
         assert client.get("/api/v1/stats").json["suggestions"] == before - 1
+    finally:
+        demo_full.config["STATS_CACHE_SECONDS"] = 0.0
+
+
+def _hide_one_suggestion(app):
+    with app.app_context():
+        db.session.execute(
+            text(
+                "UPDATE suggestions SET visibility = 'hidden' WHERE id = (SELECT MIN(id) FROM suggestions WHERE visibility = 'published')"
+            )
+        )
+        db.session.commit()
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["process", "redis"])
+def test_stale_figures_are_served_at_once_and_refreshed_in_the_background(
+    demo_full, client, request, shared
+):
+    """A request never waits for a recomputation once a copy exists; the copy catches up."""
+    from crowdplan.stats import figures
+
+    if shared:
+        request.getfixturevalue("with_redis")
+    demo_full.config["STATS_CACHE_SECONDS"] = 300
+    figures._LOCAL.entry = None
+    try:
+        before = client.get("/api/v1/stats").json["suggestions"]
+        _hide_one_suggestion(demo_full)
+        assert client.get("/api/v1/stats").json["suggestions"] == before  # fresh copy
+        with demo_full.app_context():
+            store = figures._store()
+            data, fresh = store.read()
+            assert fresh
+            store.write(data, -1)  # the copy's time is up
+        figures._refreshing.clear()
+        # Still the old figures, at once, while a background thread recomputes...
+        assert client.get("/api/v1/stats").json["suggestions"] == before
+        assert len(figures._refreshing) == 1
+        figures._refreshing[0].join(timeout=60)
+        # ...and the next request has the new ones.
+        assert client.get("/api/v1/stats").json["suggestions"] == before - 1
+    finally:
+        demo_full.config["STATS_CACHE_SECONDS"] = 0.0
+        figures._LOCAL.entry = None
+
+
+def test_refresh_stats_command_fills_the_cache(demo_full, with_redis):
+    from crowdplan.stats import figures
+
+    demo_full.config["STATS_CACHE_SECONDS"] = 300
+    try:
+        result = demo_full.test_cli_runner().invoke(args=["refresh-stats"])
+        assert result.exit_code == 0, result.output
+        assert "computed in" in result.output
+        with demo_full.app_context():
+            data, fresh = figures._store().read()
+        assert fresh and data["suggestions"] > 0
     finally:
         demo_full.config["STATS_CACHE_SECONDS"] = 0.0

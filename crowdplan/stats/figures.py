@@ -155,15 +155,22 @@ def _outcomes(f: Figures) -> None:
 
 
 def _by_topic() -> list[dict]:
-    query = (
-        select(Topic.code, Topic.name, Topic.name_en, func.count(Suggestion.id))
-        .join(Suggestion, and_(Suggestion.topic_id == Topic.id, _public()), isouter=True)
-        .group_by(Topic.id, Topic.code, Topic.name, Topic.name_en, Topic.sort_order)
-        .order_by(Topic.sort_order)
+    # Grouped on suggestions alone, then matched to topics: joining topics to a million
+    # suggestions made SQLite loop over the big table once per topic.
+    counts = dict(
+        db.session.execute(
+            select(Suggestion.topic_id, func.count()).where(_public()).group_by(Suggestion.topic_id)
+        ).all()
     )
+    topics = db.session.scalars(select(Topic).order_by(Topic.sort_order, Topic.id)).all()
     return [
-        {"code": c, "name": n, "name_en": e, "suggestions": int(k)}
-        for c, n, e, k in db.session.execute(query)
+        {
+            "code": t.code,
+            "name": t.name,
+            "name_en": t.name_en,
+            "suggestions": int(counts.get(t.id, 0)),
+        }
+        for t in topics
     ]
 
 
@@ -202,31 +209,32 @@ def _by_department() -> list[dict]:
     The median comes from a histogram of reply times rounded to the hour (a few hundred rows per
     department at most), so no per-case rows are fetched even at a million suggestions.
     """
-    counted = and_(
-        Suggestion.department_id == Department.id, _public(), Suggestion.status != "merged"
-    )
-    totals = db.session.execute(
+    # Grouped on suggestions alone (no join: SQLite would loop over them once per department).
+    counted = (_public(), Suggestion.status != "merged", Suggestion.department_id.is_not(None))
+    per_department = db.session.execute(
         select(
-            Department.code,
-            Department.name,
-            Department.name_en,
+            Suggestion.department_id,
             func.count(),
             func.count(Suggestion.replied_at),
             func.sum(case((Suggestion.replied_at <= Suggestion.reply_due_at, 1), else_=0)),
         )
-        .join(Suggestion, counted)
-        .group_by(Department.id, Department.code, Department.name, Department.name_en)
+        .where(*counted)
+        .group_by(Suggestion.department_id)
     ).all()
+    departments = {d.id: d for d in db.session.scalars(select(Department))}
+    totals = [
+        (departments[i].code, departments[i].name, departments[i].name_en, n, replied, on_time)
+        for i, n, replied, on_time in per_department
+    ]
     hours = func.round(hours_between(Suggestion.replied_at, Suggestion.created_at))
     histogram: dict[str, list[tuple[int, int]]] = {}
-    for code, bucket, n in db.session.execute(
-        select(Department.code, hours, func.count())
-        .join(Suggestion, counted)
-        .where(Suggestion.replied_at.is_not(None))
-        .group_by(Department.code, hours)
-        .order_by(Department.code, hours)
+    for department_id, bucket, n in db.session.execute(
+        select(Suggestion.department_id, hours, func.count())
+        .where(*counted, Suggestion.replied_at.is_not(None))
+        .group_by(Suggestion.department_id, hours)
+        .order_by(Suggestion.department_id, hours)
     ):
-        histogram.setdefault(code, []).append((int(bucket), int(n)))
+        histogram.setdefault(departments[department_id].code, []).append((int(bucket), int(n)))
     result = []
     for code, name, name_en, cases, replied, on_time in totals:
         median_hours = _histogram_median(histogram.get(code, []))
@@ -358,56 +366,118 @@ def _as_date(value) -> date:
     return value if isinstance(value, date) else date.fromisoformat(value)
 
 
-_local_cache: dict[str, tuple[float, dict]] = {}
-_local_lock = threading.Lock()
-
-
 def public_figures(now: datetime | None = None) -> dict:
-    """compute() as a dict, recomputed at most every STATS_CACHE_SECONDS.
+    """compute() as a dict, recomputed at most every STATS_CACHE_SECONDS, never on a request
+    once a copy exists.
 
-    At a million suggestions a recomputation takes seconds, so requests read a cached copy
-    (Redis when configured, shared by all workers; else this process's memory). When the copy is
-    stale, one worker recomputes while the others keep serving the stale copy.
+    At a million suggestions compute() reads every row (seconds; see bench/stats.py), so
+    requests read a cached copy: in Redis when configured (shared by all workers), else in this
+    process. When the copy goes stale the request still gets it at once, and one background
+    thread (one per deployment, by a Redis lock) recomputes it. Only the very first request
+    after a deployment computes in line; `flask refresh-stats` warms the cache beforehand.
     """
     ttl = current_app.config["STATS_CACHE_SECONDS"]
     if ttl <= 0:
         return _fresh(now)
-    redis = redis_client()
-    key = f"{current_app.config['REDIS_KEY_PREFIX']}:stats:figures"
-    if redis is not None:
-        try:
-            return _from_redis(redis, key, ttl, now)
-        except RedisError:
-            log.warning("Redis unavailable; statistics cached in this process only")
-    hit = _local_cache.get(key)
-    if hit and hit[0] > time.monotonic():
-        return hit[1]
-    if hit and not _local_lock.acquire(blocking=False):
-        return hit[1]  # another thread is recomputing
-    if not hit:
-        _local_lock.acquire()
+    store = _store()
     try:
-        data = _fresh(now)
-        _local_cache[key] = (time.monotonic() + ttl, data)
-        return data
-    finally:
-        _local_lock.release()
-
-
-def _from_redis(redis, key: str, ttl: float, now: datetime | None) -> dict:
-    raw = redis.get(key)
-    cached = json.loads(raw) if raw else None
-    if cached and cached["fresh_until"] > time.time():
-        return cached["figures"]
-    lock = redis.set(f"{key}:lock", "1", nx=True, px=int(max(ttl, 30) * 1000))
-    if cached and not lock:
-        return cached["figures"]  # another worker is recomputing
+        cached, fresh = store.read()
+    except RedisError:
+        log.warning("Redis unavailable; statistics cached in this process only")
+        store = _LOCAL
+        cached, fresh = store.read()
+    if cached is not None:
+        if not fresh and store.claim(ttl):
+            _refresh_in_background(current_app._get_current_object(), store, ttl)
+        return cached
     data = _fresh(now)
-    entry = {"fresh_until": time.time() + ttl, "figures": data}
-    # Kept well past freshness, so a slow recomputation never leaves readers without figures.
-    redis.set(key, json.dumps(entry), px=int(ttl * 10 * 1000))
-    redis.delete(f"{key}:lock")
+    store.write(data, ttl)
     return data
+
+
+def refresh_figures() -> dict:
+    """Recompute the cached figures now (the refresh-stats command; deploys, cron)."""
+    data = _fresh(None)
+    _store().write(data, max(current_app.config["STATS_CACHE_SECONDS"], 0))
+    return data
+
+
+class _LocalStore:
+    """This process's copy."""
+
+    def __init__(self):
+        self.entry: tuple[float, dict] | None = None
+        self.lock = threading.Lock()
+
+    def read(self) -> tuple[dict | None, bool]:
+        entry = self.entry
+        return (entry[1], entry[0] > time.monotonic()) if entry else (None, False)
+
+    def claim(self, ttl: float) -> bool:
+        return self.lock.acquire(blocking=False)
+
+    def release(self) -> None:
+        if self.lock.locked():
+            self.lock.release()
+
+    def write(self, data: dict, ttl: float) -> None:
+        self.entry = (time.monotonic() + ttl, data)
+
+
+class _RedisStore:
+    """One copy for every worker; kept well past freshness so readers never wait."""
+
+    def __init__(self, redis, prefix: str):
+        self.redis = redis
+        self.key = f"{prefix}:stats:figures"
+
+    def read(self) -> tuple[dict | None, bool]:
+        raw = self.redis.get(self.key)
+        if not raw:
+            return None, False
+        entry = json.loads(raw)
+        return entry["figures"], entry["fresh_until"] > time.time()
+
+    def claim(self, ttl: float) -> bool:
+        # Expires by itself, so a worker killed mid-computation cannot block refreshes for long.
+        return bool(self.redis.set(f"{self.key}:lock", "1", nx=True, px=int(max(ttl, 60) * 1000)))
+
+    def release(self) -> None:
+        self.redis.delete(f"{self.key}:lock")
+
+    def write(self, data: dict, ttl: float) -> None:
+        entry = {"fresh_until": time.time() + ttl, "figures": data}
+        self.redis.set(self.key, json.dumps(entry), px=int(max(ttl, 1) * 10 * 1000))
+
+
+_LOCAL = _LocalStore()
+_refreshing: list[threading.Thread] = []  # the latest background refresh (tests join it)
+
+
+def _store():
+    redis = redis_client()
+    if redis is None:
+        return _LOCAL
+    return _RedisStore(redis, current_app.config["REDIS_KEY_PREFIX"])
+
+
+def _refresh_in_background(app, store, ttl: float) -> None:
+    def run() -> None:
+        try:
+            with app.app_context():
+                store.write(_fresh(None), ttl)
+                db.session.remove()
+        except Exception:  # noqa: BLE001 - readers keep the stale copy; the next one retries
+            log.exception("refreshing the statistics failed")
+        finally:
+            try:
+                store.release()
+            except RedisError:
+                log.warning("could not release the statistics lock; it expires by itself")
+
+    thread = threading.Thread(target=run, name="refresh-stats", daemon=True)
+    _refreshing[:] = [thread]
+    thread.start()
 
 
 def _fresh(now: datetime | None) -> dict:
