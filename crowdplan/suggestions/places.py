@@ -8,8 +8,12 @@ from functools import cache
 from pathlib import Path
 
 from geoalchemy2.shape import to_shape
+from sqlalchemy import select
 
+from crowdplan.core.models import Area
 from crowdplan.core.operations import list_current_areas
+from crowdplan.extensions import db
+from crowdplan.memo import Memo
 
 LANDMARKS = Path(__file__).resolve().parents[2] / "geodata" / "xianning_landmarks.geojson"
 
@@ -45,13 +49,27 @@ def _landmarks(path: Path = LANDMARKS) -> tuple[Place, ...]:
     )
 
 
+_districts: Memo[tuple[Place, ...]] = Memo(size=4)
+
+
 def list_places() -> list[Place]:
     """Districts (at a point inside each) then landmarks."""
-    districts = []
+    # The outlines are large and rarely change, and a changed outline is a new row: load them
+    # only when the set of current area rows differs from the one last seen.
+    current = tuple(
+        db.session.execute(
+            select(Area.id).where(Area.valid_to.is_(None)).order_by(Area.adcode)
+        ).scalars()
+    )
+    return list(_districts.get(current, _district_places)) + list(_landmarks())
+
+
+def _district_places() -> tuple[Place, ...]:
+    places = []
     for area in list_current_areas():
         point = to_shape(area.geom).representative_point()
-        districts.append(Place(f"a{area.adcode}", area.name, area.name_en or "", point.x, point.y))
-    return districts + list(_landmarks())
+        places.append(Place(f"a{area.adcode}", area.name, area.name_en or "", point.x, point.y))
+    return tuple(places)
 
 
 def get_place(key: str) -> Place | None:
