@@ -106,7 +106,10 @@ class TestingConfig(Config):
     CROWDPLAN_TILES = "none"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
-    REDIS_URL = None  # tests that need Redis ask for it (tests/redis_helpers.py)
+    REDIS_URL = None  # tests that need Redis ask for it (the with_redis fixture)
+    # The concurrency tests run 64 clients as threads of one process (production: one request
+    # per sync worker process, so the default pool is plenty).
+    DB_MAX_OVERFLOW = 80
     STATS_CACHE_SECONDS = 0.0
     MIN_FILL_SECONDS = 0.0
 

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 
 from flask import current_app
 from redis.exceptions import RedisError, ResponseError
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -70,8 +71,8 @@ def record_view(
 ) -> bool:
     """Count one view, and the visitor once per day.
 
-    Returns True when the count went to the database session (the caller commits), False when
-    Redis took it. If Redis fails, the view goes to the database instead: never lost.
+    Returns True when the count was committed to the database, False when Redis took it. If
+    Redis fails, the view goes to the database instead: never lost.
     """
     day = local_day(now)
     redis = redis_client()
@@ -92,15 +93,21 @@ def record_view(
 
 
 def _record_in_db(object_type: str, object_id: int, day: date, visitor: str | None) -> None:
-    db.session.execute(_add_views(object_type, object_id, day, 1))
-    if visitor:
-        seen = _insert(UniqueVisitor).values(
-            object_type=object_type,
-            object_id=object_id,
-            day=day,
-            visitor=visitor_hash(visitor, day),
-        )
-        db.session.execute(seen.on_conflict_do_nothing())
+    # Its own short write transaction (BEGIN IMMEDIATE on SQLite): the page's read transaction
+    # must not turn into a writer halfway, which SQLite refuses when another worker has
+    # committed meanwhile.
+    with Session(db.engine) as session:
+        session.connection(execution_options={"crowdplan_immediate": True})
+        session.execute(_add_views(object_type, object_id, day, 1))
+        if visitor:
+            seen = _insert(UniqueVisitor).values(
+                object_type=object_type,
+                object_id=object_id,
+                day=day,
+                visitor=visitor_hash(visitor, day),
+            )
+            session.execute(seen.on_conflict_do_nothing())
+        session.commit()
 
 
 def _keys() -> dict[str, str]:
@@ -192,22 +199,21 @@ def _add_views(object_type: str, object_id: int, day: date, n: int):
 
 
 def total_views(object_type: str, object_id: int) -> int:
-    """All views of an object."""
-    from sqlalchemy import func, select
-
+    """All views of an object (read afresh: on SQLite the page's own read transaction began
+    before this request's view was committed)."""
     query = select(func.coalesce(func.sum(ViewCount.views), 0)).where(
         ViewCount.object_type == object_type, ViewCount.object_id == object_id
     )
-    return int(db.session.scalar(query))
+    with Session(db.engine) as session:
+        return int(session.scalar(query))
 
 
 def unique_visitors(object_type: str, object_id: int) -> int:
     """Visitor-days of an object (a person counts once per day)."""
-    from sqlalchemy import func, select
-
     query = (
         select(func.count())
         .select_from(UniqueVisitor)
         .where(UniqueVisitor.object_type == object_type, UniqueVisitor.object_id == object_id)
     )
-    return int(db.session.scalar(query))
+    with Session(db.engine) as session:
+        return int(session.scalar(query))

@@ -5,15 +5,13 @@ from __future__ import annotations
 from flask import request
 
 from crowdplan.cookies import first_party_id
-from crowdplan.extensions import db
 from crowdplan.stats.counting import is_bot, record_view
 
 VISITOR_COOKIE = "cp_visitor"
 
 
 def count_view(object_type: str, object_id: int) -> None:
-    """Record this request as a view of the object (and commit: the page only reads)."""
+    """Record this request as a view of the object (in its own transaction)."""
     if is_bot(request.headers.get("User-Agent")):
         return
-    if record_view(object_type, object_id, visitor=first_party_id(VISITOR_COOKIE)):
-        db.session.commit()
+    record_view(object_type, object_id, visitor=first_party_id(VISITOR_COOKIE))

@@ -122,7 +122,14 @@ def flask(env: dict[str, str], *args: str) -> None:
 class Gunicorn:
     """gunicorn with deploy/gunicorn.conf.py on a free port; stopped by stop() or kill()."""
 
-    def __init__(self, env: dict[str, str], folder: Path, workers: int = 2):
+    def __init__(
+        self,
+        env: dict[str, str],
+        folder: Path,
+        workers: int = 2,
+        app_spec: str = "crowdplan:create_app()",
+        ready_path: str = "/healthz",
+    ):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = folder / f"gunicorn-{self.port}.log"
@@ -130,15 +137,14 @@ class Gunicorn:
                    GUNICORN_ACCESS_LOG=str(folder / f"access-{self.port}.log"))  # fmt: skip
         with self.log.open("wb") as out:
             self.proc = subprocess.Popen(
-                [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py",
-                 "crowdplan:create_app()"],
+                [str(BIN / "gunicorn"), "--config", "deploy/gunicorn.conf.py", app_spec],
                 cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
                 start_new_session=True,
             )  # fmt: skip
         deadline = time.monotonic() + 60
         while True:
             try:
-                if get(f"{self.base}/healthz", timeout=2)[0] == 200:
+                if get(f"{self.base}{ready_path}", timeout=2)[0] == 200:
                     break
             except OSError:
                 pass
@@ -152,6 +158,13 @@ class Gunicorn:
         children = Path(f"/proc/{self.proc.pid}/task/{self.proc.pid}/children")
         return {int(p) for p in children.read_text().split()}
 
+    def kill_all(self) -> None:
+        """kill -9 of the master and every worker at once (a crash of the whole server)."""
+        import signal
+
+        os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
@@ -160,3 +173,49 @@ class Gunicorn:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+
+def post_json(url: str, body: dict, headers: dict | None = None, timeout: float = 30.0):
+    """(status, parsed JSON or None) of a JSON POST, also for 4xx/5xx answers."""
+    import json
+
+    data = json.dumps(body).encode()
+    request = urllib.request.Request(
+        url, data=data, method="POST",
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        with e:
+            raw = e.read()
+        try:
+            return e.code, json.loads(raw)
+        except ValueError:
+            return e.code, None
+
+
+def prepared_site(database_url: str, folder: Path, **extra: str) -> tuple[dict[str, str], str]:
+    """Migrate and seed the demo city into the database; (env for the servers, a submit key)."""
+    env = app_env(folder / "instance", DATABASE_URL=database_url, **extra)
+    flask(env, "db", "upgrade")
+    flask(env, "seed-demo")
+    done = subprocess.run(
+        [str(BIN / "flask"), "--app", "crowdplan", "create-api-key", "--name", "load test",
+         "--scope", "submit"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return env, done.stdout.strip().splitlines()[-1]
+
+
+def suggestion_body(writer: int, n: int) -> dict:
+    """A valid suggestion near the city centre, different for every (writer, n)."""
+    return {
+        "lon": 114.30 + (writer % 8) * 0.005 + n * 0.00001,
+        "lat": 29.83 + (writer // 8) * 0.003,
+        "topic": "parking",
+        "stance": "suggest",
+        "text": f"第{writer}号测试者的第{n}条建议：夜间停车位不足，建议错时开放停车场。",
+    }
