@@ -1,0 +1,90 @@
+"""Two gunicorn instances on different ports, one database and one Redis: what one writes the
+other serves, and rate limits and view counts are shared and exact; on both backends."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import urllib.request
+import uuid
+
+import sqlalchemy as sa
+
+from tests.conftest import REDIS_URL
+from tests.reliability.servers import (
+    BIN,
+    ROOT,
+    Gunicorn,
+    get,
+    post_json,
+    prepared_site,
+    suggestion_body,
+)
+
+BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36"
+
+
+def _view(base: str, path: str, cookie: str) -> int:
+    request = urllib.request.Request(
+        base + path, headers={"User-Agent": BROWSER, "Cookie": f"cp_visitor={cookie}"}
+    )
+    with urllib.request.urlopen(request, timeout=30) as r:
+        r.read()
+        return r.status
+
+
+def test_two_nodes_share_data_limits_and_counts(site_database, tmp_path):
+    prefix = f"crowdplan-multinode-{uuid.uuid4().hex[:8]}"
+    env, key = prepared_site(
+        site_database,
+        tmp_path,
+        REDIS_URL=REDIS_URL,
+        REDIS_KEY_PREFIX=prefix,
+        RATELIMIT_KEY_PREFIX=prefix,
+        API_RATE_LIMIT="12/minute",
+        COUNTER_FLUSH_SECONDS="0.5",
+    )
+    a = Gunicorn(env, tmp_path, workers=2)
+    b = Gunicorn(env, tmp_path, workers=2)
+    try:
+        # Written through A, served by B.
+        status, body = post_json(f"{a.base}/api/v1/suggestions", suggestion_body(1, 1),
+                                 {"X-API-Key": key})  # fmt: skip
+        assert status == 201, body
+        status, page, _ = get(f"{b.base}/api/v1/suggestions/{body['id']}")
+        assert status == 200 and json.loads(page)["text"] == suggestion_body(1, 1)["text"]
+
+        # One limit of 12 per minute for the key across both nodes: 11 more pass, then 429.
+        statuses = []
+        for n in range(2, 16):
+            node = a if n % 2 else b
+            s, _ = post_json(f"{node.base}/api/v1/suggestions", suggestion_body(1, n),
+                             {"X-API-Key": key})  # fmt: skip
+            statuses.append(s)
+        assert statuses == [201] * 11 + [429] * 3
+
+        # Views through both nodes with 7 different visitors add up exactly.
+        plan = json.loads(get(f"{a.base}/api/v1/plans")[1])["items"][0]["id"]
+        for n in range(40):
+            assert _view(a.base if n % 2 else b.base, f"/plans/{plan}", f"visitor{n % 7}") == 200
+        flushed = subprocess.run(
+            [str(BIN / "flask"), "--app", "crowdplan", "flush-counters"],
+            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+        )  # fmt: skip
+        assert flushed.returncode == 0, flushed.stderr
+        engine = sa.create_engine(site_database)
+        try:
+            with engine.connect() as conn:
+                where = "WHERE object_type = 'plan' AND object_id = :p"
+                views = conn.execute(
+                    sa.text(f"SELECT SUM(views) FROM view_counts {where}"), {"p": plan}
+                ).scalar()
+                visitors = conn.execute(
+                    sa.text(f"SELECT COUNT(*) FROM unique_visitors {where}"), {"p": plan}
+                ).scalar()
+        finally:
+            engine.dispose()
+        assert views == 40 and visitors == 7
+    finally:
+        a.stop()
+        b.stop()
