@@ -96,6 +96,12 @@ def _register_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS_MAX_AGE"):
+            # Browsers that once saw the site over HTTPS never try plain HTTP again.
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={int(app.config['HSTS_MAX_AGE'])}; includeSubDomains",
+            )
         if response.mimetype == "text/html" and "csp_nonce" in g:
             response.headers.setdefault("Content-Security-Policy", _csp(g.csp_nonce))
         return response

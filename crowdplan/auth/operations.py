@@ -7,6 +7,7 @@ from sqlalchemy import or_, select
 from crowdplan.auth.models import User
 from crowdplan.auth.permissions import STAFF_ROLES, Role
 from crowdplan.core.models import Department, utcnow
+from crowdplan.crypto import matches, normalise_contact
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 
@@ -15,14 +16,16 @@ MIN_PASSWORD_LENGTH = 8
 
 def normalise_login(value: str) -> str:
     """Trim and lower-case e-mail addresses; phone numbers lose spaces and dashes."""
-    value = value.strip()
-    return value.lower() if "@" in value else value.replace(" ", "").replace("-", "")
+    return normalise_contact(value)
 
 
 def get_user_by_login(login: str) -> User | None:
-    """The user whose e-mail or phone is `login`."""
-    login = normalise_login(login)
-    return db.session.scalar(select(User).where(or_(User.email == login, User.phone == login)))
+    """The user whose e-mail or phone is `login` (found through the blind indexes)."""
+    if not login or not login.strip():
+        return None
+    return db.session.scalar(
+        select(User).where(or_(matches(User.email_index, login), matches(User.phone_index, login)))
+    )
 
 
 def authenticate(login: str, password: str) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hmac
 from urllib.parse import urlsplit
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
@@ -19,10 +20,16 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def _load_user(user_id: str) -> User | None:
+def _load_user(session_id: str) -> User | None:
+    # The id carries the account's session token: signing out, a new password or disabling
+    # the account changes or refuses it, which ends every session and remember cookie.
+    user_id, _sep, token = session_id.partition(":")
+    if not user_id.isdigit() or not token:
+        return None
     user = db.session.get(User, int(user_id))
-    # A disabled account loses its session at the next request.
-    return user if user is not None and user.is_active else None
+    if user is None or not user.is_active:
+        return None
+    return user if hmac.compare_digest(user.session_token, token) else None
 
 
 def _safe_next(default: str) -> str:
