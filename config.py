@@ -55,6 +55,8 @@ class Config:
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Sign-in attempts per minute, per account and per network address (the 6th is a 429).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5/minute")
+    # A burst cap on posting per network address, before the hourly caps kept in the database.
+    SUGGESTION_RATE_LIMIT = os.environ.get("SUGGESTION_RATE_LIMIT", "20/minute;60/hour")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Fernet keys for contact details at rest, comma-separated, newest first (see README).
     CROWDPLAN_DATA_KEYS = os.environ.get("CROWDPLAN_DATA_KEYS")

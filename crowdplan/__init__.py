@@ -56,6 +56,7 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from crowdplan.audit.views import bp as audit_bp
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.main.views import bp as main_bp
@@ -81,6 +82,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(triage_bp)
     app.register_blueprint(routing_bp)
     app.register_blueprint(stats_bp)
+    app.register_blueprint(audit_bp)
 
 
 def _register_hooks(app: Flask) -> None:

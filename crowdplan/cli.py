@@ -19,6 +19,8 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
+    from crowdplan.security_cli import rotate_data_key, verify_audit
+
     for command in (
         load_areas,
         seed_demo,
@@ -27,6 +29,8 @@ def register(app: Flask) -> None:
         import_plan_layer,
         reroute,
         escalate_overdue,
+        rotate_data_key,
+        verify_audit,
     ):
         app.cli.add_command(command)
 

@@ -95,7 +95,7 @@ def record(
         created_at=utcnow(),
         actor_id=getattr(actor, "id", None),
         action=action,
-        object_type=object_type or type(obj).__tablename__,
+        object_type=object_type or obj.__tablename__,
         object_id=getattr(obj, "id", None),
         from_state=from_state,
         to_state=to_state,
