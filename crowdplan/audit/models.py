@@ -120,13 +120,21 @@ def record(
     return entry
 
 
-def first_broken_record() -> int | None:
+def first_broken_record(batch: int = 1000) -> int | None:
     """The id of the first record whose link or content does not match, or None if all do."""
-    expected_prev = GENESIS
-    query = select(AuditRecord).order_by(AuditRecord.id).execution_options(yield_per=1000)
-    for entry in db.session.scalars(query):
-        if entry.prev_hash != expected_prev or entry.hash != entry.compute_hash():
-            return entry.id
-        expected_prev = entry.hash
-        db.session.expunge(entry)
-    return None
+    expected_prev, last_id = GENESIS, 0
+    while True:
+        # Keyset pages: memory stays flat on a long log and no server-side cursor is left open.
+        rows = db.session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.id > last_id)
+            .order_by(AuditRecord.id)
+            .limit(batch)
+        ).all()
+        if not rows:
+            return None
+        for entry in rows:
+            if entry.prev_hash != expected_prev or entry.hash != entry.compute_hash():
+                return entry.id
+            expected_prev, last_id = entry.hash, entry.id
+        db.session.expunge_all()
