@@ -209,3 +209,18 @@ def test_migration_encrypts_existing_rows(backend, tmp_path):
             db.session.remove()
             db.engine.dispose()
         generator.close()
+
+
+def test_contact_details_stay_out_of_the_logs(demo, caplog):
+    caplog.set_level("DEBUG")
+    known = _citizen_data(demo)
+    client = demo.test_client()
+    page = client.get("/password/forgot").get_data(as_text=True)
+    data = {"email": CITIZEN_EMAIL, "csrf_token": csrf_from(page)}
+    with client.post("/password/forgot", data=data) as sent:
+        assert sent.status_code == 302
+    with AuthActions(client).login(CITIZEN_PHONE, "wrong-password-123") as failed:
+        assert failed.status_code == 400
+    assert caplog.records  # mail and the rest did log something
+    leaked = [v for v in known if v in caplog.text]
+    assert leaked == []
