@@ -86,9 +86,11 @@ def _audit_refusal() -> None:
 
     from crowdplan.audit.models import record
     from crowdplan.extensions import db
+    from crowdplan.geo import spatial
 
     try:
         db.session.rollback()
+        spatial.begin_immediate(db.session)  # reads the user, then writes: take the lock first
         actor = current_user if current_user.is_authenticated else None
         reason = f"{request.method} {request.path}"[:300]
         record("access_denied", None, actor=actor, object_type="request", reason=reason)

@@ -33,6 +33,7 @@ from crowdplan.auth.permissions import Role
 from crowdplan.crypto import blind_index
 from crowdplan.errors import AppError
 from crowdplan.extensions import db, limiter, login_manager
+from crowdplan.geo import spatial
 from crowdplan.mail import send_mail
 
 bp = Blueprint("auth", __name__)
@@ -82,6 +83,7 @@ def login():
         return redirect(url_for("main.home"))
     form = LoginForm()
     if form.validate_on_submit():
+        spatial.begin_immediate(db.session)  # reads the account, then writes the audit record
         user = operations.authenticate(form.login.data, form.password.data)
         db.session.commit()  # the attempt's audit record, success or not
         if user is None:
