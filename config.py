@@ -18,6 +18,18 @@ def _dev_secret_key() -> str:
     return path.read_text().strip()
 
 
+def _dev_data_key() -> str:
+    """Generate a development key for contact details once (instance/data_key) and keep it."""
+    from cryptography.fernet import Fernet
+
+    path = INSTANCE_DIR / "data_key"
+    if not path.exists():
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+        path.write_text(Fernet.generate_key().decode())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
 def _env_bool(name: str, default: bool = False) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
@@ -47,12 +59,21 @@ class Config:
     # Rate limits: shared by all workers through Redis when REDIS_URL is set.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI") or REDIS_URL or "memory://"
     RATELIMIT_HEADERS_ENABLED = True
-    RATELIMIT_KEY_PREFIX = "crowdplan"
+    RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "crowdplan")
     # Redis down must not take the site down: limits fall back to this worker's memory.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
     # Requests per API key (or per address without a key) on /api/v1 and /open311.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
+    # Sign-in attempts per minute, per account and per network address (the 6th is a 429).
+    LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5/minute")
+    # A burst cap on posting per network address, before the hourly caps kept in the database.
+    SUGGESTION_RATE_LIMIT = os.environ.get("SUGGESTION_RATE_LIMIT", "20/minute;60/hour")
     SECRET_KEY = os.environ.get("SECRET_KEY")
+    # Fernet keys for contact details at rest, comma-separated, newest first (see README).
+    CROWDPLAN_DATA_KEYS = os.environ.get("CROWDPLAN_DATA_KEYS")
+    # Strict-Transport-Security max-age in seconds; 0 sends no header (production: one year).
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", "0"))
+    PASSWORD_RESET_MAX_AGE_S = 3600
     # osm | tianditu | none | a URL template with {z}/{x}/{y} (an intranet tile server)
     CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")
     CROWDPLAN_TILES_ATTRIBUTION = os.environ.get("CROWDPLAN_TILES_ATTRIBUTION", "")
@@ -96,6 +117,8 @@ class DevelopmentConfig(Config):
         """Use the generated key unless SECRET_KEY is set."""
         if not app.config.get("SECRET_KEY"):
             app.config["SECRET_KEY"] = _dev_secret_key()
+        if not app.config.get("CROWDPLAN_DATA_KEYS"):
+            app.config["CROWDPLAN_DATA_KEYS"] = _dev_data_key()
 
 
 class TestingConfig(Config):
@@ -103,6 +126,8 @@ class TestingConfig(Config):
 
     TESTING = True
     SECRET_KEY = "testing-only-not-secret"
+    # A fixed, published key: test data only.
+    CROWDPLAN_DATA_KEYS = "NQAg2WrQQp3EFfX9-kuAc1oMVPqu1o-Ce7ktUYQsX0A="
     CROWDPLAN_TILES = "none"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
@@ -115,16 +140,25 @@ class TestingConfig(Config):
 
 
 class ProductionConfig(Config):
-    """Production: refuses to start without SECRET_KEY; cookies only over HTTPS."""
+    """Production: refuses to start without its keys; cookies only over HTTPS; HSTS."""
 
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
 
     @classmethod
     def prepare(cls, app) -> None:
         """Refuse to run with settings that would be unsafe in production."""
+        from crowdplan.crypto import parse_keys
+
         if not app.config.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY must be set in production (CROWDPLAN_ENV=production).")
+        if not parse_keys(app.config.get("CROWDPLAN_DATA_KEYS")):
+            raise RuntimeError(
+                "CROWDPLAN_DATA_KEYS must be set in production (CROWDPLAN_ENV=production)."
+            )
 
 
 CONFIGS = {

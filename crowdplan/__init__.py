@@ -84,6 +84,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     from crowdplan.api.admin import bp as api_keys_bp
     from crowdplan.api.views import bp as api_bp
+    from crowdplan.audit.views import bp as audit_bp
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.main.views import bp as main_bp
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(open311_bp)
+    app.register_blueprint(audit_bp)
 
 
 class DatabaseInt(IntegerConverter):
@@ -161,6 +163,12 @@ def _register_hooks(app: Flask) -> None:
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
         response.headers.setdefault("X-Frame-Options", "DENY")
+        if app.config.get("HSTS_MAX_AGE"):
+            # Browsers that once saw the site over HTTPS never try plain HTTP again.
+            response.headers.setdefault(
+                "Strict-Transport-Security",
+                f"max-age={int(app.config['HSTS_MAX_AGE'])}; includeSubDomains",
+            )
         if response.mimetype == "text/html" and "csp_nonce" in g:
             response.headers.setdefault("Content-Security-Policy", _csp(g.csp_nonce))
         return response

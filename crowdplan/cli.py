@@ -19,6 +19,8 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
+    from crowdplan.security_cli import rotate_data_key, verify_audit
+
     for command in (
         load_areas,
         seed_demo,
@@ -30,6 +32,8 @@ def register(app: Flask) -> None:
         flush_counters,
         refresh_stats,
         create_api_key,
+        rotate_data_key,
+        verify_audit,
     ):
         app.cli.add_command(command)
 

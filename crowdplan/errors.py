@@ -58,6 +58,8 @@ def register(app) -> None:
 
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
+        if exc.status == 403:
+            _audit_refusal()
         return render_error(exc.status, exc.message, exc.code)
 
     @app.errorhandler(CSRFError)
@@ -68,6 +70,8 @@ def register(app) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         status = exc.code or 500
+        if status == 403:
+            _audit_refusal()
         message = _default_messages().get(status, exc.description or "")
         return render_error(status, message, (exc.name or "error").lower().replace(" ", "_"))
 
@@ -92,3 +96,28 @@ def register(app) -> None:
     def _unexpected(exc: Exception):
         log.exception("unhandled error on %s %s", request.method, request.path)
         return render_error(500, _default_messages()[500], "internal_error")
+
+
+def _audit_refusal() -> None:
+    """An authorisation failure is an audit record of its own (who, which method and path).
+
+    The request's unfinished work is rolled back first: a refused request changes nothing.
+    Paths carry ids only, never personal data. Failing to write it must not hide the 403.
+    """
+    from flask_login import current_user
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from crowdplan.audit.models import record
+    from crowdplan.extensions import db
+    from crowdplan.geo import spatial
+
+    try:
+        db.session.rollback()
+        spatial.begin_immediate(db.session)  # reads the user, then writes: take the lock first
+        actor = current_user if current_user.is_authenticated else None
+        reason = f"{request.method} {request.path}"[:300]
+        record("access_denied", None, actor=actor, object_type="request", reason=reason)
+        db.session.commit()
+    except SQLAlchemyError:
+        db.session.rollback()
+        log.exception("could not write the audit record of a refusal")

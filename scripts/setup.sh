@@ -15,7 +15,7 @@ installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install o
 
 packages=(libsqlite3-mod-spatialite python3 python3-venv)
 if [ "$mode" = test ]; then
-  packages+=(postgresql-15-postgis-3 chromium fonts-noto-cjk)
+  packages+=(postgresql-15-postgis-3 redis-server chromium fonts-noto-cjk)
 fi
 missing=()
 if command -v dpkg-query >/dev/null; then

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from crowdplan.auth.models import User
+from crowdplan.auth.operations import get_user_by_login
 from crowdplan.auth.permissions import Permission, Role
 from crowdplan.core.models import Department
 from crowdplan.extensions import db
@@ -24,7 +25,7 @@ def test_register_with_phone_then_sign_in_with_it(client, auth, app):
     auth.logout()
     assert auth.login("13800138000", PASSWORD).status_code == 302
     with app.app_context():
-        user = db.session.scalar(select(User).where(User.phone == "13800138000"))
+        user = get_user_by_login("13800138000")
         assert user.role == "citizen" and user.password_hash.startswith("scrypt:")
         assert user.last_login_at is not None
 
@@ -76,7 +77,7 @@ def test_disabling_an_account_ends_its_session(client, auth, app):
     auth.login("e@example.org", PASSWORD)
     assert client.get("/profile").status_code == 200
     with app.app_context():
-        db.session.scalar(select(User).where(User.email == "e@example.org")).is_active = False
+        get_user_by_login("e@example.org").is_active = False
         db.session.commit()
     assert client.get("/profile").status_code == 302
 
@@ -147,7 +148,7 @@ def test_create_user_cli(demo):
     ok = runner.invoke(args=[*args, "--role", "planner", "--department", "chibi"])
     assert ok.exit_code == 0, ok.output
     with demo.app_context():
-        user = db.session.scalar(select(User).where(User.email == "new@example.org"))
+        user = get_user_by_login("new@example.org")
         assert user.department == db.session.scalar(
             select(Department).where(Department.code == "chibi")
         )

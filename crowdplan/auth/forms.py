@@ -3,9 +3,17 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, RadioField, SelectChoice, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    EqualTo,
+    Length,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 
-from crowdplan.auth.operations import MIN_PASSWORD_LENGTH
+from crowdplan.auth.passwords import password_problem
 
 PHONE_PATTERN = r"^1[3-9]\d{9}$"  # mainland mobile numbers
 
@@ -13,6 +21,22 @@ PHONE_PATTERN = r"^1[3-9]\d{9}$"  # mainland mobile numbers
 def _compact(value: str | None) -> str | None:
     """People write 138 0013 8000 or 138-0013-8000; keep the digits."""
     return value.replace(" ", "").replace("-", "") if value else value
+
+
+def _strong_password(_form, field) -> None:
+    """Long enough and not on the list of common passwords."""
+    problem = password_problem(field.data or "")
+    if problem:
+        raise ValidationError(problem)
+
+
+def _new_password_fields():
+    password = PasswordField(_l("Password"), validators=[DataRequired(), _strong_password])
+    confirm = PasswordField(
+        _l("Repeat password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
+    )
+    return password, confirm
 
 
 class LoginForm(FlaskForm):
@@ -46,14 +70,7 @@ class RegisterForm(FlaskForm):
         ],
         default="citizen",
     )
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
-    )
-    confirm = PasswordField(
-        _l("Repeat password"),
-        validators=[DataRequired(), EqualTo("password", message=_l("The passwords do not match."))],
-    )
+    password, confirm = _new_password_fields()
 
     def validate(self, extra_validators=None) -> bool:
         """Both fields optional on their own, but one of them is needed to sign in."""
@@ -71,3 +88,22 @@ class ProfileForm(FlaskForm):
     display_name = StringField(
         _l("Name shown to others"), validators=[DataRequired(), Length(max=80)]
     )
+
+
+class PasswordChangeForm(FlaskForm):
+    """The current password, then the new one twice."""
+
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=200)])
+    password, confirm = _new_password_fields()
+
+
+class ForgotPasswordForm(FlaskForm):
+    """Where to send a reset link."""
+
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Email(), Length(max=254)])
+
+
+class ResetPasswordForm(FlaskForm):
+    """A new password, twice."""
+
+    password, confirm = _new_password_fields()

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, ForeignKey, String
+from sqlalchemy import CheckConstraint, ForeignKey, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from crowdplan.auth.permissions import GRANTS, SCOPED, STAFF_ROLES, Permission, Role
 from crowdplan.core.models import Department, utcnow
+from crowdplan.crypto import EncryptedText, blind_index
 from crowdplan.extensions import db
 from crowdplan.types import UTCDateTime
 
@@ -22,8 +24,11 @@ class User(UserMixin, db.Model):
     __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str | None] = mapped_column(String(254), unique=True)
-    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    # Encrypted at rest (crowdplan.crypto); sign-in and uniqueness use the blind indexes.
+    email: Mapped[str | None] = mapped_column(EncryptedText)
+    phone: Mapped[str | None] = mapped_column(EncryptedText)
+    email_index: Mapped[str | None] = mapped_column(String(64), unique=True)
+    phone_index: Mapped[str | None] = mapped_column(String(64), unique=True)
     display_name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
     role: Mapped[str] = mapped_column(String(20), default=Role.CITIZEN.value)
@@ -31,12 +36,23 @@ class User(UserMixin, db.Model):
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Part of the login cookie and the remember cookie; a new one ends every session.
+    session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
 
     department: Mapped[Department | None] = relationship()
 
     def set_password(self, password: str) -> None:
-        """Store a scrypt hash (Werkzeug's default: memory-hard, salted)."""
+        """Store a scrypt hash (Werkzeug's default: memory-hard, salted); end other sessions."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Invalidate every session and remember cookie of this account, on every device."""
+        self.session_token = secrets.token_hex(32)
+
+    def get_id(self) -> str:
+        """What Flask-Login stores in the session and the remember cookie."""
+        return f"{self.id}:{self.session_token}"
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
@@ -62,3 +78,13 @@ class User(UserMixin, db.Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.role}>"
+
+
+@event.listens_for(User.email, "set")
+def _index_email(target: User, value, _old, _initiator) -> None:
+    target.email_index = blind_index(value)
+
+
+@event.listens_for(User.phone, "set")
+def _index_phone(target: User, value, _old, _initiator) -> None:
+    target.phone_index = blind_index(value)

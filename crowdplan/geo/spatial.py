@@ -87,6 +87,16 @@ def begin_immediate(session: Session) -> None:
     session.connection(execution_options={"crowdplan_immediate": True})
 
 
+def advisory_lock(session: Session, key: int) -> None:
+    """Serialise a critical section until the transaction ends (PostgreSQL advisory lock).
+
+    No statement on SQLite: its single writer lock, taken by the caller's first write,
+    already serialises writers.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
 def backend_name(bind) -> str:
     """'spatialite' or 'postgis', for health checks and logs."""
     return "spatialite" if bind.dialect.name == "sqlite" else "postgis"

@@ -121,7 +121,7 @@ def _participation(f: Figures) -> None:
         select(func.count()).select_from(authors).where(authors.c.role != "organisation")
     )
     guests = db.session.scalar(
-        select(func.count(func.distinct(Suggestion.contact_email))).where(
+        select(func.count(func.distinct(Suggestion.contact_email_index))).where(
             _public(), Suggestion.author_id.is_(None)
         )
     )

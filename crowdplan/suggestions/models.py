@@ -6,10 +6,11 @@ from datetime import datetime
 from enum import StrEnum
 
 from geoalchemy2 import Geometry
-from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdplan.core.models import Department, Topic, utcnow
+from crowdplan.crypto import EncryptedText, blind_index
 from crowdplan.extensions import db
 from crowdplan.types import UTCDateTime
 
@@ -51,8 +52,11 @@ class Suggestion(db.Model):
     text: Mapped[str] = mapped_column(Text)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     display_name: Mapped[str | None] = mapped_column(String(80))  # None: shown as anonymous
-    contact_phone: Mapped[str | None] = mapped_column(String(20))  # staff only
-    contact_email: Mapped[str | None] = mapped_column(String(254))  # staff only
+    # Staff of the suggestion's department only; encrypted at rest (crowdplan.crypto).
+    contact_phone: Mapped[str | None] = mapped_column(EncryptedText)
+    contact_email: Mapped[str | None] = mapped_column(EncryptedText)
+    # Counts distinct guest authors in the statistics without decrypting.
+    contact_email_index: Mapped[str | None] = mapped_column(String(64))
     org_name: Mapped[str | None] = mapped_column(String(120))
     org_members: Mapped[int | None]
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))
@@ -97,6 +101,11 @@ class Suggestion(db.Model):
     def is_public(self) -> bool:
         """Shown on public pages, feeds and the API."""
         return self.visibility == Visibility.PUBLISHED
+
+
+@event.listens_for(Suggestion.contact_email, "set")
+def _index_contact_email(target: Suggestion, value, _old, _initiator) -> None:
+    target.contact_email_index = blind_index(value)
 
 
 class SuggestionPhoto(db.Model):

@@ -42,6 +42,7 @@ def queue():
         word_form=BlockedWordForm(),
         words=db.session.scalars(select(BlockedWord).order_by(BlockedWord.word)).all(),
         permission_administer=Permission.ADMINISTER,
+        permission_triage=Permission.TRIAGE,
     )
 
 

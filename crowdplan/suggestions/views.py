@@ -27,7 +27,7 @@ from crowdplan.cookies import first_party_id
 from crowdplan.core import operations as core
 from crowdplan.core.operations import list_topics
 from crowdplan.errors import AppError
-from crowdplan.extensions import db
+from crowdplan.extensions import db, limiter
 from crowdplan.geo import maps, spatial
 from crowdplan.i18n import current_language
 from crowdplan.mail import absolute_url, send_mail
@@ -94,6 +94,7 @@ def report():
 
 
 @bp.post("/suggestions/new")
+@limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])  # per network address
 def create():
     """Receive the form: validate, store, confirm by e-mail for guests."""
     plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)

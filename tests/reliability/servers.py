@@ -102,9 +102,12 @@ class PrivatePostgres:
 def app_env(instance: Path, **extra: str) -> dict[str, str]:
     """Production settings on a throwaway instance folder."""
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    from cryptography.fernet import Fernet
+
     env.update(
         CROWDPLAN_ENV="production",
         SECRET_KEY="reliability-test-only",
+        CROWDPLAN_DATA_KEYS=Fernet.generate_key().decode(),
         CROWDPLAN_INSTANCE=str(instance),
         CROWDPLAN_TILES="none",
         PYTHONDONTWRITEBYTECODE="1",

@@ -1,0 +1,84 @@
+"""The audit log for administrators: filters in the URL, newest first, 50 a page."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from flask import abort, current_app, render_template, request
+from flask_login import current_user
+from sqlalchemy import select
+
+from crowdplan.audit.models import AuditRecord
+from crowdplan.auth.models import User
+from crowdplan.auth.permissions import Permission
+from crowdplan.auth.staff import staff_blueprint
+from crowdplan.extensions import db
+
+bp = staff_blueprint("audit", __name__, url_prefix="/staff/audit")
+PER_PAGE = 50
+FILTERS = ("action", "object_type", "object_id", "actor", "since", "until")
+
+
+@bp.before_request
+def _admins_only():
+    if not current_user.can(Permission.ADMINISTER):
+        abort(403)
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _local_midnight(day: date) -> datetime:
+    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+    return datetime.combine(day, time.min, tzinfo=zone)
+
+
+def _filtered():
+    """The query for the filters in the URL; unknown or malformed values are ignored."""
+    args = request.args
+    query = select(AuditRecord)
+    if args.get("action"):
+        query = query.where(AuditRecord.action == args["action"])
+    if args.get("object_type"):
+        query = query.where(AuditRecord.object_type == args["object_type"])
+    if (object_id := args.get("object_id", type=int)) is not None:
+        query = query.where(AuditRecord.object_id == object_id)
+    if (actor := args.get("actor", type=int)) is not None:
+        query = query.where(AuditRecord.actor_id == actor)
+    if since := _day("since"):
+        query = query.where(AuditRecord.created_at >= _local_midnight(since))
+    if until := _day("until"):
+        query = query.where(AuditRecord.created_at < _local_midnight(until + timedelta(days=1)))
+    return query
+
+
+@bp.get("/")
+def log():
+    """Browse the audit log."""
+    page = db.paginate(
+        _filtered().order_by(AuditRecord.id.desc()),
+        page=request.args.get("page", 1, type=int),
+        per_page=PER_PAGE,
+        error_out=False,
+    )
+    actor_ids = {r.actor_id for r in page.items if r.actor_id}
+    actors = {
+        u.id: u.display_name for u in db.session.scalars(select(User).where(User.id.in_(actor_ids)))
+    }
+    return render_template(
+        "audit/log.html",
+        page=page,
+        actors=actors,
+        actions=db.session.scalars(
+            select(AuditRecord.action).distinct().order_by(AuditRecord.action)
+        ).all(),
+        object_types=db.session.scalars(
+            select(AuditRecord.object_type).distinct().order_by(AuditRecord.object_type)
+        ).all(),
+        filters={k: request.args[k] for k in FILTERS if request.args.get(k)},
+    )
