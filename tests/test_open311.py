@@ -126,7 +126,7 @@ def test_discovery_json_and_xml(demo, client):
     assert children(root) == DISCOVERY
     endpoint = data["endpoints"][0]
     assert list(endpoint) == ENDPOINT
-    assert endpoint["url"].endswith("/open311/v2")
+    assert endpoint["url"].endswith("/open311/v2/")
     assert W3C.match(data["changeset"])
     xml_endpoint = root.find("endpoints/endpoint")
     assert children(xml_endpoint) == ENDPOINT
@@ -138,12 +138,14 @@ def test_services_are_the_active_topics(demo, client):
     data, root = get_both(client, "/open311/v2/services")
     with client.get("/api/v1/topics") as r:
         topics = [t["code"] for t in r.json["items"]]
+        names = {t["code"]: t["name"] for t in r.json["items"]}
     assert [s["service_code"] for s in data] == topics and len(topics) >= 8
     assert root.tag == "services"
     assert children(root) == ["service"] * len(data)
     for obj, element in zip(data, root, strict=True):
         assert list(obj) == SERVICE and children(element) == SERVICE
         assert obj["metadata"] is True and obj["type"] == "realtime"
+        assert obj["keywords"].split(", ")[0] == names[obj["service_code"]]  # Chinese first
         same_scalars(obj, element)
 
 

@@ -45,7 +45,7 @@ def service(topic: Topic) -> dict:
         "description": topic.description or topic.label,
         "metadata": True,
         "type": "realtime",
-        "keywords": ", ".join(filter(None, {topic.name, topic.name_en or ""})),
+        "keywords": ", ".join(dict.fromkeys(filter(None, (topic.name, topic.name_en)))),
         "group": _("Planning suggestions"),
     }
 

@@ -57,7 +57,8 @@ def discovery(fmt: str):
         "endpoints": [
             {
                 "specification": SPEC,
-                "url": url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0],
+                "url": url_for("open311.services", fmt="json", _external=True).rsplit("/", 1)[0]
+                + "/",
                 "changeset": changeset,
                 "type": "production",
                 "formats": ["application/json", "text/xml"],
