@@ -4,6 +4,7 @@ other serves, and rate limits and view counts are shared and exact; on both back
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import urllib.request
 import uuid
@@ -31,6 +32,32 @@ def _view(base: str, path: str, cookie: str) -> int:
     with urllib.request.urlopen(request, timeout=30) as r:
         r.read()
         return r.status
+
+
+def _sign_in(base: str, login: str) -> int:
+    """One sign-in attempt with a wrong password through the real form (a new session).
+
+    Production cookies are Secure and these servers speak plain HTTP on loopback, so the
+    session cookie is carried by hand rather than by a cookie jar that would drop it.
+    """
+    import urllib.error
+    import urllib.parse
+
+    with urllib.request.urlopen(f"{base}/login", timeout=30) as r:
+        page = r.read().decode()
+        cookie = r.headers["Set-Cookie"].split(";", 1)[0]
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    form = {"login": login, "password": "not-the-password-1", "csrf_token": token}
+    request = urllib.request.Request(
+        f"{base}/login", data=urllib.parse.urlencode(form).encode(), method="POST",
+        headers={"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"},
+    )  # fmt: skip
+    try:
+        with urllib.request.urlopen(request, timeout=30) as r:
+            return r.status
+    except urllib.error.HTTPError as e:
+        with e:
+            return e.code
 
 
 def test_two_nodes_share_data_limits_and_counts(site_database, tmp_path):
@@ -62,6 +89,12 @@ def test_two_nodes_share_data_limits_and_counts(site_database, tmp_path):
                              {"X-API-Key": key})  # fmt: skip
             statuses.append(s)
         assert statuses == [201] * 11 + [429] * 3
+
+        # One sign-in limit for an account across both nodes: the 6th attempt is refused.
+        attempts = [
+            _sign_in(a.base if n % 2 else b.base, "citizen@demo.crowdplan") for n in range(6)
+        ]
+        assert attempts == [400] * 5 + [429]
 
         # Views through both nodes with 7 different visitors add up exactly.
         plan = json.loads(get(f"{a.base}/api/v1/plans")[1])["items"][0]["id"]
