@@ -242,6 +242,9 @@ def test_earlier_versions_stay_viewable(demo, client, db_session):
     plan_id = first.plan_id
     assert "第一版标题" in client.get(f"/plans/{plan_id}").get_data(as_text=True)  # v2 is a draft
     assert client.get(f"/plans/{plan_id}?version=2").status_code == 404
+    # The page view was committed on another connection: start a fresh transaction before
+    # writing (SQLite refuses to turn an older read snapshot into a writer).
+    db_session.rollback()
     plans.publish(second, opens_at=T0, closes_at=T0 + timedelta(days=3000), actor=None, now=T0)
     db_session.commit()
     latest = client.get(f"/plans/{plan_id}").get_data(as_text=True)

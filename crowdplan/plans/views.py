@@ -9,13 +9,13 @@ from crowdplan.core import operations as core
 from crowdplan.core.models import utcnow
 from crowdplan.geo import maps
 from crowdplan.main.views import embed_map, tiles
-from crowdplan.plans import queries
+from crowdplan.plans import pagecache, queries
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import comments_open, document_path, get_plan
 from crowdplan.stats.counting import total_views
 from crowdplan.stats.web import count_view
-from crowdplan.suggestions.views import build_suggestion_form
+from crowdplan.suggestions.views import build_suggestion_form, form_stamp
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 PER_PAGE = 20
@@ -69,22 +69,31 @@ def detail(plan_id: int):
             abort(404)
     now = utcnow()
     count_view("plan", plan.id)
-    plan_map, legend = version_map(version)
+    views = total_views("plan", plan.id)
     is_public_version = version.id == plan.public_version.id
     open_now = is_public_version and comments_open(version, now)
-    return render_template(
-        "plans/detail.html",
-        plan=plan,
-        version=version,
-        stage=version.stage(now),
-        days_left=queries.days_left(version, now),
-        legend=legend,
-        plan_map=plan_map,
-        summary_html=queries.render_summary(version.summary),
-        show_suggestions=is_public_version,
-        views=total_views("plan", plan.id),
-        suggestion_form=build_suggestion_form(plan) if open_now else None,
-    )
+    stage, days_left = version.stage(now), queries.days_left(version, now)
+
+    def render() -> str:
+        plan_map, legend = version_map(version)
+        return render_template(
+            "plans/detail.html",
+            plan=plan,
+            version=version,
+            stage=stage,
+            days_left=days_left,
+            legend=legend,
+            plan_map=plan_map,
+            summary_html=queries.render_summary(version.summary),
+            show_suggestions=is_public_version,
+            views=views,
+            suggestion_form=build_suggestion_form(plan) if open_now else None,
+        )
+
+    if not pagecache.cacheable():
+        return render()
+    key = ("plan", plan.id, version.id, version.fingerprint, stage, days_left, open_now)
+    return pagecache.page(key, render, views=views, started=form_stamp())
 
 
 @bp.get("/<int:plan_id>/documents/<int:doc_id>")

@@ -11,6 +11,7 @@ from flask import (
     abort,
     current_app,
     flash,
+    g,
     redirect,
     render_template,
     request,
@@ -58,6 +59,11 @@ def _signer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="form-started")
 
 
+def form_stamp() -> str:
+    """The signed time a form is shown (bots post too fast)."""
+    return _signer().dumps(time.time())
+
+
 def build_suggestion_form(plan: Plan | None = None) -> SuggestionForm:
     """The suggestion form with topics and places filled in, stamped with the time shown."""
     form = SuggestionForm()  # on POST, Flask-WTF reads request.form and request.files
@@ -67,7 +73,8 @@ def build_suggestion_form(plan: Plan | None = None) -> SuggestionForm:
     if plan is not None:
         form.plan_id.data = str(plan.id)
     if request.method == "GET" or not form.started.data:
-        form.started.data = _signer().dumps(time.time())
+        # A cached page (plans.pagecache) renders with the stamp it will swap per response.
+        form.started.data = g.get("form_started") or form_stamp()
     return form
 
 
