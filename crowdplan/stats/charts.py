@@ -36,36 +36,53 @@ def _svg(chart) -> Markup:
     return Markup(_SCRIPT.sub("", svg))  # noqa: S704  (pygal's own output; labels are ours)
 
 
-def _chart(kind, title: str, labels: list[str], rows: list[dict], **options) -> Markup:
+def _chart(kind, title: str, labels: list[str], series: dict[str, list[int]], **options) -> Markup:
+    top = max((max(values, default=0) for values in series.values()), default=0)
+    step = max(1, -(-top // 5))  # whole numbers only: these are counts
     chart = kind(
         js=[],
         style=STYLE,
         width=900,
-        height=320,
+        height=300,
         disable_xml_declaration=True,
         show_minor_x_labels=False,
-        x_label_rotation=0,
+        truncate_label=-1,
         legend_at_bottom=True,
         truncate_legend=-1,
         print_values=False,
+        y_labels=list(range(0, max(top, 1) + step, step)),
         **options,
     )
     chart.title = title
     chart.x_labels = labels
     chart.x_labels_major = labels[:: max(1, len(labels) // 6)]
-    chart.add(_("Suggestions"), [r["suggestions"] for r in rows])
-    chart.add(_("Replies"), [r["replies"] for r in rows])
-    chart.add(_("Plan views"), [r["views"] for r in rows], secondary=True)
+    for name, values in series.items():
+        chart.add(name, values)
     return _svg(chart)
 
 
 def daily(rows: list[dict]) -> Markup:
-    """Suggestions and replies per day (bars) with plan views (right axis)."""
+    """Suggestions and replies per day (bars)."""
     labels = [r["day"][5:] for r in rows]  # MM-DD
-    return _chart(pygal.Bar, _("Per day, last 30 days"), labels, rows)
+    series = {
+        _("Suggestions"): [r["suggestions"] for r in rows],
+        _("Replies"): [r["replies"] for r in rows],
+    }
+    return _chart(pygal.Bar, _("Per day, last 30 days"), labels, series)
 
 
 def weekly(rows: list[dict]) -> Markup:
-    """Suggestions, replies and plan views per week (lines)."""
+    """Suggestions and replies per week (lines)."""
     labels = [r["week"][5:] for r in rows]
-    return _chart(pygal.Line, _("Per week, weeks starting on Monday"), labels, rows, dots_size=2)
+    series = {
+        _("Suggestions"): [r["suggestions"] for r in rows],
+        _("Replies"): [r["replies"] for r in rows],
+    }
+    return _chart(pygal.Line, _("Per week, weeks starting on Monday"), labels, series, dots_size=2)
+
+
+def views(rows: list[dict]) -> Markup:
+    """Plan page views per day (a line)."""
+    labels = [r["day"][5:] for r in rows]
+    series = {_("Plan views"): [r["views"] for r in rows]}
+    return _chart(pygal.Line, _("Plan views per day, last 30 days"), labels, series, dots_size=2)

@@ -30,6 +30,7 @@ def stats_parts(figures: dict) -> dict:
             "city_map": embed_map(m),
             "daily_chart": charts.daily(figures["daily"]),
             "weekly_chart": charts.weekly(figures["weekly"]),
+            "views_chart": charts.views(figures["daily"]),
         }
 
     return _parts.get(_key("stats", figures), build)

@@ -24,7 +24,8 @@ def test_stats_page_draws_the_charts(demo_full, page, live_server):
     heights = page.eval_on_selector_all(
         '[data-chart="daily"] svg rect.rect', "els => els.map(e => e.getBBox().height)"
     )
-    assert len(heights) == 3 * 30 and any(h > 0 for h in heights)
+    assert len(heights) == 2 * 30 and any(h > 0 for h in heights)  # suggestions, replies
     lines = page.locator('[data-chart="weekly"] svg path.line')
-    assert lines.count() >= 3
+    assert lines.count() >= 2
+    assert page.locator('[data-chart="views"] svg path.line').count() >= 1
     assert page.locator(".by-plan tbody tr").count() >= 2
