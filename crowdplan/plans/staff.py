@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crowdplan.auth import policy
 from crowdplan.auth.permissions import Permission
 from crowdplan.auth.staff import staff_blueprint
 from crowdplan.core import operations as core
@@ -33,7 +34,7 @@ def _plan_or_403(plan_id: int) -> Plan:
     plan = plans.get_plan(plan_id)
     if plan is None:
         abort(404)
-    if not current_user.can(Permission.MANAGE_PLANS, plan.department):
+    if not policy.can_manage_plan(current_user, plan):
         abort(403)
     return plan
 
