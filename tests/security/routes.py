@@ -8,7 +8,6 @@ New routes are picked up automatically. A rule whose arguments this module canno
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -63,7 +62,7 @@ def suggestion_targets(w: World) -> list[Target]:
     ]
 
 
-def targets_for(rule, w: World, fresh_word: Callable[[], int] | None = None) -> list[Target]:
+def targets_for(rule, w: World) -> list[Target]:
     """Every way the security tests fill this rule's arguments."""
     args = set(rule.arguments)
     if not args:
@@ -98,7 +97,7 @@ def targets_for(rule, w: World, fresh_word: Callable[[], int] | None = None) -> 
         ]
     simple = {
         "rule_id": lambda: Target("routing rule", {"rule_id": w.rule}),
-        "word_id": lambda: Target("word", {"word_id": fresh_word() if fresh_word else w.word}),
+        "word_id": lambda: Target("word", {"word_id": w.word}),
         "adcode": lambda: Target("area", {"adcode": w.adcode}),
         "token": lambda: Target("guessed token", {"token": "x" * 32}, public=False),
         "code": lambda: Target("language", {"code": "en"}),
