@@ -396,4 +396,5 @@ def photo(name: str):
         path = photo_path(folder, name)
     except ValueError:
         abort(404)
-    return send_from_directory(path.parent, path.name, max_age=86400)
+    # inline (shown in <img>), with a name, so a browser never guesses what to do with it
+    return send_from_directory(path.parent, path.name, max_age=86400, download_name=path.name)
