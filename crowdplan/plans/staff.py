@@ -119,10 +119,10 @@ def _render_edit(plan: Plan, status: int = 200, **forms):
     )
 
 
-def _refuse(plan: Plan, message: str, **forms):
+def _refuse(plan: Plan, message: str, status: int = 400, **forms):
     db.session.rollback()
     flash(message, "error")
-    return _render_edit(db.session.get(Plan, plan.id), 400, **forms)
+    return _render_edit(db.session.get(Plan, plan.id), status, **forms)
 
 
 def _step(plan: Plan, form, form_name: str, action):
@@ -132,7 +132,9 @@ def _step(plan: Plan, form, form_name: str, action):
     try:
         message = action()
     except (AppError, GeoJSONError) as exc:
-        return _refuse(plan, getattr(exc, "message", str(exc)), **{form_name: form})
+        # The operation's own status (413 too large, 415 wrong type, 409 ...), 400 otherwise.
+        status = getattr(exc, "status", 400)
+        return _refuse(plan, getattr(exc, "message", str(exc)), status, **{form_name: form})
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(".edit", plan_id=plan.id))
