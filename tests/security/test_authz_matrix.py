@@ -239,5 +239,6 @@ def test_authorisation_matrix(app, world, role_clients, phase):
                 wrong.append(f"REFUSED      {cell}")
             elif method == "GET" and changed:
                 wrong.append(f"GET WROTE    {cell} changed={changed}")
+    print(f"\nauthorisation matrix, {phase}: {cells} requests, {len(wrong)} wrong")
     assert cells > 100  # the walk really walked
     assert wrong == [], "\n".join(wrong)
