@@ -32,9 +32,10 @@ def create_app(config=None, **overrides) -> Flask:
     _init_extensions(app)
     _register_blueprints(app)
     _register_hooks(app)
-    from crowdplan import cli, errors
+    from crowdplan import cli, errors, inputs
 
     errors.register(app)
+    inputs.register(app)
     cli.register(app)
     return app
 
