@@ -43,9 +43,10 @@ def create_app(config=None, **overrides) -> Flask:
     app.url_map.converters["int"] = DatabaseInt
     _register_blueprints(app)
     _register_hooks(app)
-    from crowdplan import cli, errors
+    from crowdplan import cli, errors, inputs
 
     errors.register(app)
+    inputs.register(app)
     cli.register(app)
     return app
 
@@ -124,23 +125,8 @@ class DatabaseInt(IntegerConverter):
         super().__init__(map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
 
 
-def _refuse_nul_bytes() -> None:
-    """NUL cannot be stored or compared in PostgreSQL text; no real input contains it."""
-    from flask_babel import gettext as _
-
-    from crowdplan.errors import AppError
-
-    values = [*request.args.values(), *(request.view_args or {}).values()]
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        values += list(request.form.values())
-    if any(isinstance(v, str) and "\x00" in v for v in values):
-        raise AppError(_("The request contains characters that are not allowed."), code="nul")
-
-
 def _register_hooks(app: Flask) -> None:
     from crowdplan.i18n import template_globals
-
-    app.before_request(_refuse_nul_bytes)
 
     @app.before_request
     def _writer_lock():

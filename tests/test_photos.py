@@ -127,11 +127,14 @@ def test_colours_survive_the_colour_profile_being_dropped(tmp_path):
     assert abs(r - 30) <= 4 and abs(g - 120) <= 4 and abs(b - 200) <= 4
 
 
-def test_payload_appended_to_a_valid_image_is_not_stored(tmp_path):
-    payload = b"<script>alert(document.cookie)</script>PK\x03\x04"
+def test_payload_appended_to_a_valid_image_is_refused(tmp_path):
+    # A polyglot is refused outright (re-encoding would drop the payload, but it is no photo).
+    payload = b"<script>alert(document.cookie)</script>"
     data = _encode(Image.new("RGB", (40, 40), "green"), "JPEG") + payload
-    stored = store_photo(data, tmp_path)
-    assert b"alert(" not in (tmp_path / stored.name).read_bytes()
+    with pytest.raises(AppError) as info:
+        store_photo(data, tmp_path)
+    assert (info.value.status, info.value.code) == (415, "photo_polyglot")
+    assert _files(tmp_path) == []
 
 
 # --- orientation ----------------------------------------------------------------------------

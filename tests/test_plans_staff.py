@@ -78,7 +78,7 @@ def test_planner_creates_uploads_and_publishes(demo, client, auth, app):
         assert len(actors) >= 4 and all(actors)
     # frozen now: the draft form is gone and a direct post is refused
     frozen = _post(client, f"{edit}/draft", {"title": "改", "summary": ""}, page=edit)
-    assert frozen.status_code == 400 and "新版本" in frozen.get_data(as_text=True)
+    assert frozen.status_code == 409 and "新版本" in frozen.get_data(as_text=True)
     assert _post(client, f"{edit}/new-version", {}, page=edit).status_code == 302
     assert (
         _post(

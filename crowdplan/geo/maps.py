@@ -7,11 +7,13 @@ so a page can never reach out to the internet by accident.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
 import folium
 from branca.element import CssLink, JavascriptLink
+from markupsafe import escape
 
 # folium asset name -> path under /vendor/ (None: not needed, dropped).
 LOCAL_ASSETS: dict[str, str | None] = {
@@ -31,7 +33,26 @@ LOCAL_ASSETS: dict[str, str | None] = {
     "leaflet-heat.js": "folium/leaflet_heat.min.js",
 }
 
-XIANNING_CENTRE = (29.84, 114.32)  # lat, lon: the demo city's centre
+XIANNING_CENTRE = (29.84, 114.32)
+
+# branca renders each element's output a second time as a Jinja template (MacroElement wraps it
+# in Element(text)), so a "{{", "{%" or "{#" in any string handed to folium - a layer name, a
+# feature property, a plan title - would be evaluated on the server: template injection, and
+# through Jinja's globals, code execution. Every such string goes through `inert` first: a
+# zero-width space after the brace keeps the text as it reads but breaks the delimiter.
+_JINJA_START = re.compile(r"\{(?=[{%#])")
+ZWSP = "\u200b"
+
+
+def inert(value: Any) -> Any:
+    """`value` (a string, or dicts and lists of them, keys included) with no Jinja delimiter."""
+    if isinstance(value, str):
+        return _JINJA_START.sub("{" + ZWSP, value)
+    if isinstance(value, dict):
+        return {inert(k): inert(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(inert(v) for v in value)
+    return value  # lat, lon: the demo city's centre
 
 
 class UnvendoredAsset(ValueError):
@@ -94,6 +115,7 @@ def add_area_outlines(m: folium.Map, areas: list[dict[str, Any]], *, labels: boo
             for a in areas
         ],
     }
+    collection, tips = _with_tooltip_text(inert(collection), ["name"])
     folium.GeoJson(
         collection,
         name="areas",
@@ -105,7 +127,7 @@ def add_area_outlines(m: folium.Map, areas: list[dict[str, Any]], *, labels: boo
             "className": "area-outline",
         },
         highlight_function=lambda _f: {"weight": 3, "fillOpacity": 0.12},
-        tooltip=folium.GeoJsonTooltip(fields=["name"], labels=False),
+        tooltip=folium.GeoJsonTooltip(fields=tips, labels=False),
     ).add_to(m)
     if labels:
         for a in areas:
@@ -125,9 +147,25 @@ def fit_to(m: folium.Map, bounds: tuple[float, float, float, float] | None) -> N
 
 
 def _label_html(name: str) -> str:
-    from markupsafe import escape
+    return f'<span class="area-label-text">{escape(inert(name))}</span>'
 
-    return f'<span class="area-label-text">{escape(name)}</span>'
+
+TIP_PREFIX = "tip:"
+
+
+def _with_tooltip_text(collection: dict, fields: list[str]) -> tuple[dict, list[str]]:
+    """A copy of `collection` whose features carry HTML-escaped copies of `fields`, and the
+    names of those copies. Folium's GeoJsonTooltip builds its table with innerHTML, so a value
+    such as a layer property or a plan title must arrive as text; the originals stay as they
+    are for styling (style_for compares them with the layer's classes)."""
+    features = []
+    for feature in collection.get("features", []):
+        props = dict(feature.get("properties") or {})
+        for name in fields:
+            value = props.get(name)
+            props[TIP_PREFIX + name] = "" if value is None else str(escape(str(value)))
+        features.append({**feature, "properties": props})
+    return {**collection, "features": features}, [TIP_PREFIX + name for name in fields]
 
 
 @dataclass
@@ -204,7 +242,7 @@ def add_plan_layers(m: folium.Map, layers: list[dict[str, Any]]) -> None:
     drawn first and points last, so a service-radius polygon never hides the facility in it.
     """
     for layer in sorted(layers, key=_drawing_order):
-        style = layer["style"]
+        style = inert(layer["style"])  # class keys compared with the inert properties
         opacity = style.get("fill_opacity", 0.55)
 
         def _style(feature, style=style, opacity=opacity):
@@ -217,11 +255,15 @@ def add_plan_layers(m: folium.Map, layers: list[dict[str, Any]]) -> None:
                 "className": "plan-feature",
             }
 
-        group = folium.FeatureGroup(name=layer["name"], show=True)
-        fields = [k for k in layer.get("tooltip_fields", []) if k]
+        # Leaflet's layer control shows a layer's name with innerHTML: give it text.
+        name = str(escape(inert(layer["name"])))
+        group = folium.FeatureGroup(name=name, show=True)
+        geojson, fields = _with_tooltip_text(
+            inert(layer["geojson"]), [inert(k) for k in layer.get("tooltip_fields", []) if k]
+        )
         folium.GeoJson(
-            layer["geojson"],
-            name=layer["name"],
+            geojson,
+            name=name,
             style_function=_style,
             marker=folium.CircleMarker(radius=7, weight=2, fill=True),
             tooltip=folium.GeoJsonTooltip(fields=fields, labels=False) if fields else None,
@@ -270,8 +312,11 @@ def add_choropleth(m: folium.Map, areas: list[dict[str, Any]], values: list[floa
                 "properties": {"name": area["name"], "value": value, "fill": CHOROPLETH[level]},
             }
         )
+    collection, tips = _with_tooltip_text(
+        inert({"type": "FeatureCollection", "features": features}), ["name", "value"]
+    )
     folium.GeoJson(
-        {"type": "FeatureCollection", "features": features},
+        collection,
         name="choropleth",
         control=False,
         style_function=lambda f: {
@@ -281,7 +326,7 @@ def add_choropleth(m: folium.Map, areas: list[dict[str, Any]], values: list[floa
             "fillOpacity": 0.75,
             "className": "choropleth-area",
         },
-        tooltip=folium.GeoJsonTooltip(fields=["name", "value"], labels=False),
+        tooltip=folium.GeoJsonTooltip(fields=tips, labels=False),
     ).add_to(m)
 
 

@@ -22,6 +22,7 @@ from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
 from crowdplan.geo.validate import parse_feature_collection
+from crowdplan.plans.documents import check_document
 from crowdplan.plans.models import (
     Document,
     Layer,
@@ -130,8 +131,7 @@ def add_document(version: PlanVersion, *, filename: str, data: bytes, actor=None
             status=413,
             code="too_large",
         )
-    if not data.startswith(b"%PDF-"):
-        raise AppError(_("Only PDF documents can be attached."), status=415, code="not_pdf")
+    check_document(filename, data)
     stored = secrets.token_hex(16) + ".pdf"
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "documents"
     folder.mkdir(parents=True, exist_ok=True)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crowdplan.auth import policy
 from crowdplan.auth.permissions import Permission
 from crowdplan.auth.staff import staff_blueprint
 from crowdplan.core import operations as core
@@ -33,7 +34,7 @@ def _plan_or_403(plan_id: int) -> Plan:
     plan = plans.get_plan(plan_id)
     if plan is None:
         abort(404)
-    if not current_user.can(Permission.MANAGE_PLANS, plan.department):
+    if not policy.can_manage_plan(current_user, plan):
         abort(403)
     return plan
 
@@ -118,10 +119,10 @@ def _render_edit(plan: Plan, status: int = 200, **forms):
     )
 
 
-def _refuse(plan: Plan, message: str, **forms):
+def _refuse(plan: Plan, message: str, status: int = 400, **forms):
     db.session.rollback()
     flash(message, "error")
-    return _render_edit(db.session.get(Plan, plan.id), 400, **forms)
+    return _render_edit(db.session.get(Plan, plan.id), status, **forms)
 
 
 def _step(plan: Plan, form, form_name: str, action):
@@ -131,7 +132,9 @@ def _step(plan: Plan, form, form_name: str, action):
     try:
         message = action()
     except (AppError, GeoJSONError) as exc:
-        return _refuse(plan, getattr(exc, "message", str(exc)), **{form_name: form})
+        # The operation's own status (413 too large, 415 wrong type, 409 ...), 400 otherwise.
+        status = getattr(exc, "status", 400)
+        return _refuse(plan, getattr(exc, "message", str(exc)), status, **{form_name: form})
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(".edit", plan_id=plan.id))

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
-from crowdplan.auth.permissions import Permission
+from crowdplan.auth import policy
 from crowdplan.auth.staff import staff_blueprint
 from crowdplan.core import operations as core
 from crowdplan.extensions import db
@@ -22,7 +22,7 @@ bp = staff_blueprint("routing", __name__, url_prefix="/staff/routing")
 
 @bp.before_request
 def _admins_only():
-    if not current_user.can(Permission.ADMINISTER):
+    if not policy.can_administer(current_user):
         abort(403)
 
 

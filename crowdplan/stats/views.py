@@ -9,9 +9,8 @@ from itertools import groupby
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
 
-from crowdplan.auth.permissions import Permission
+from crowdplan.auth import policy
 from crowdplan.core.models import utcnow
-from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import get_plan
 from crowdplan.stats import rendering, report
 from crowdplan.stats.figures import public_figures
@@ -26,11 +25,7 @@ def _report_plan(plan_id: int):
     version = plan.public_version if plan else None
     if version is None:
         abort(404)
-    public = version.stage(utcnow()) is Stage.RESULTS
-    staff = current_user.is_authenticated and current_user.can(
-        Permission.MANAGE_PLANS, plan.department
-    )
-    if not (public or staff):
+    if not policy.can_view_report(current_user, plan, utcnow()):
         abort(404)
     return plan, version
 

@@ -8,6 +8,7 @@ from flask_login import current_user
 from sqlalchemy import select
 
 from crowdplan.audit.models import record
+from crowdplan.auth import policy
 from crowdplan.auth.permissions import Permission
 from crowdplan.auth.staff import staff_blueprint
 from crowdplan.errors import AppError
@@ -21,7 +22,7 @@ bp = staff_blueprint("moderation", __name__, url_prefix="/staff/moderation")
 
 @bp.before_request
 def _moderators_only():
-    if not current_user.can(Permission.MODERATE):
+    if not policy.can_moderate(current_user):
         abort(403)
 
 
@@ -94,7 +95,7 @@ def delete_word(word_id: int):
 @bp.post("/mode")
 def set_mode():
     """Change the review-before-publish setting (admins only)."""
-    if not current_user.can(Permission.ADMINISTER):
+    if not policy.can_administer(current_user):
         abort(403)
     form = ReviewModeForm()
     if not form.validate_on_submit():

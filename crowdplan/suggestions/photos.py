@@ -6,6 +6,7 @@ import contextlib
 import io
 import re
 import secrets
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,6 +33,15 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 # plain JPEG, so it is accepted as one.
 _FORMAT_ALIASES = {"MPO": "JPEG"}
 _STORED_NAME = re.compile(r"[0-9a-f]{32}(?:_t)?\.(?:jpg|png)")
+# A file that is an image and something else at once (a polyglot) is refused, although
+# re-encoding would drop the extra part: markup or script a browser would run if it ever sniffed
+# the bytes, or a ZIP directory (GIFAR-style: an image that is also a JAR or an archive). The
+# patterns are long enough not to occur by chance in compressed image data.
+_ACTIVE_CONTENT = re.compile(
+    rb"<(?:script|html|body|iframe|object|embed|!doctype|\?php)[\s/>]|javascript:"
+    rb"|<svg[^>]{0,200}\bon[a-z]+\s*=",
+    re.IGNORECASE,
+)
 _SRGB = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
@@ -55,6 +65,7 @@ def store_photo(data: bytes, folder: Path) -> StoredPhoto:
             code="photo_too_large",
         )
     img = _decode(data)
+    _refuse_polyglot(data)  # after decoding, so what is no image at all says so
     _turn_upright(img)
     img = _to_srgb(img)
     img = _normalise_mode(img)
@@ -109,6 +120,15 @@ def _too_many_pixels() -> AppError:
 def _check_pixels(img: Image.Image) -> None:
     if img.width * img.height > MAX_PIXELS:
         raise _too_many_pixels()
+
+
+def _refuse_polyglot(data: bytes) -> None:
+    if _ACTIVE_CONTENT.search(data) or zipfile.is_zipfile(io.BytesIO(data)):
+        raise AppError(
+            _("The photo contains something other than an image."),
+            status=415,
+            code="photo_polyglot",
+        )
 
 
 def _decode(data: bytes) -> Image.Image:

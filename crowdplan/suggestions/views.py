@@ -24,6 +24,7 @@ from flask_wtf import FlaskForm
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
+from crowdplan.auth import policy
 from crowdplan.cookies import first_party_id
 from crowdplan.core import operations as core
 from crowdplan.core.operations import list_topics
@@ -395,12 +396,13 @@ def photo(name: str):
             or_(SuggestionPhoto.name == name, SuggestionPhoto.thumb_name == name)
         )
     )
-    staff = current_user.is_authenticated and current_user.is_staff
-    if row is None or not (row.suggestion.is_public or staff):
+    # A held suggestion's photo: its department's staff and the moderators, not any staff.
+    if row is None or not policy.can_view_suggestion(current_user, row.suggestion):
         abort(404)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
     try:
         path = photo_path(folder, name)
     except ValueError:
         abort(404)
-    return send_from_directory(path.parent, path.name, max_age=86400)
+    # inline (shown in <img>), with a name, so a browser never guesses what to do with it
+    return send_from_directory(path.parent, path.name, max_age=86400, download_name=path.name)

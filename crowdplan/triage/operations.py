@@ -8,6 +8,7 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 
 from crowdplan.audit.models import record
+from crowdplan.auth import policy
 from crowdplan.core.models import Department, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
@@ -163,7 +164,7 @@ def add_note(s: Suggestion, *, actor, text: str) -> None:
 
 def rate(s: Suggestion, *, user, rating: str, now: datetime | None = None) -> None:
     """The author rates the reply (满意 / 基本满意 / 不满意)."""
-    if s.author_id is None or user is None or s.author_id != user.id:
+    if not policy.is_author(user, s):
         raise AppError(_("Only the author can rate the reply."), status=403, code="not_author")
     if s.status not in (Status.REPLIED, Status.CLOSED) or rating not in {r.value for r in Rating}:
         raise AppError(_("There is no reply to rate yet."), status=409, code="bad_rating")
@@ -174,7 +175,7 @@ def rate(s: Suggestion, *, user, rating: str, now: datetime | None = None) -> No
 
 def reopen(s: Suggestion, *, user) -> None:
     """An unsatisfied author may reopen once (back to 办理中)."""
-    if s.author_id is None or user is None or s.author_id != user.id:
+    if not policy.is_author(user, s):
         raise AppError(_("Only the author can reopen it."), status=403, code="not_author")
     if (
         s.rating != Rating.UNSATISFIED

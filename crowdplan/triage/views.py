@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
+from crowdplan.auth import policy
 from crowdplan.auth.permissions import Permission
 from crowdplan.auth.staff import staff_blueprint
 from crowdplan.core import operations as core
@@ -131,7 +132,7 @@ def _case_or_403(suggestion_id: int) -> Suggestion:
     s = db.session.get(Suggestion, suggestion_id)
     if s is None or s.visibility == Visibility.UNCONFIRMED:
         abort(404)
-    if not current_user.can(Permission.TRIAGE, s.department):
+    if not policy.can_triage(current_user, s):
         abort(403)
     return s
 
@@ -295,7 +296,7 @@ def _perform(s: Suggestion, action: str, form) -> None:
         )
     elif action == "merge":
         target = db.session.get(Suggestion, form.into.data)
-        if target is None or not current_user.can(Permission.TRIAGE, target.department):
+        if target is None or not policy.can_triage(current_user, target):
             raise AppError(
                 _("You can only merge into a suggestion of your department."),
                 status=403,
