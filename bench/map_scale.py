@@ -52,6 +52,7 @@ try:
         HOST,
         WARMUP_REQUESTS,
         WORKERS,
+        WRK_REPORT_LUA,
         WRK_THREADS,
         BenchError,
         child_env,
@@ -67,6 +68,7 @@ except ModuleNotFoundError:  # run as a script: bench/ is on sys.path, the repo 
         HOST,
         WARMUP_REQUESTS,
         WORKERS,
+        WRK_REPORT_LUA,
         WRK_THREADS,
         BenchError,
         child_env,
@@ -190,25 +192,18 @@ AFTER_DRAW_JS = """
   };
 }
 """
-# wrk has no p95 in --latency; its Lua done() hook reads any percentile (microseconds).
-WRK_LUA = """\
+# Rotates through the paths; WRK_REPORT_LUA prints the figures.
+WRK_LUA = (
+    """\
 local paths = { __PATHS__ }
 local turn = 0
 request = function()
   turn = turn % #paths + 1
   return wrk.format("GET", paths[turn])
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("bench p50_us %f\\n", latency:percentile(50)))
-  io.write(string.format("bench p95_us %f\\n", latency:percentile(95)))
-  io.write(string.format("bench p99_us %f\\n", latency:percentile(99)))
-  io.write(string.format("bench requests %d\\n", summary.requests))
-  io.write(string.format("bench duration_us %d\\n", summary.duration))
-  io.write(string.format("bench status_errors %d\\n", e.status))
-  io.write(string.format("bench socket_errors %d\\n", e.connect + e.read + e.write + e.timeout))
-end
 """
+    + WRK_REPORT_LUA
+)
 SAFE_PATH = re.compile(r"^/[A-Za-z0-9/?&=,.%_-]*$")  # nothing that could break the Lua literal
 
 

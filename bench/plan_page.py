@@ -44,6 +44,20 @@ STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL
 APT_TIMEOUT = 600.0  # a one-off package install, outside the measured run
 # Settings that would point the app at another database or change gunicorn behind our back.
 SCRUBBED_ENV = ("DATABASE_URL", "REDIS_URL", "GUNICORN_CMD_ARGS", "FLASK_APP", "WEB_CONCURRENCY")
+# wrk has no p95 in --latency; this Lua done() hook prints any percentile (microseconds) as
+# "bench NAME VALUE" lines. Appended to the request scripts of map_scale.py and run_all.py.
+WRK_REPORT_LUA = """\
+done = function(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("bench p50_us %f\\n", latency:percentile(50)))
+  io.write(string.format("bench p95_us %f\\n", latency:percentile(95)))
+  io.write(string.format("bench p99_us %f\\n", latency:percentile(99)))
+  io.write(string.format("bench requests %d\\n", summary.requests))
+  io.write(string.format("bench duration_us %d\\n", summary.duration))
+  io.write(string.format("bench status_errors %d\\n", e.status))
+  io.write(string.format("bench socket_errors %d\\n", e.connect + e.read + e.write + e.timeout))
+end
+"""
 TIME_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0, "h": 3_600_000.0}
 
 

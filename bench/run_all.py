@@ -37,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.plan_page import (  # noqa: E402
     HOST,
+    WRK_REPORT_LUA,
     WRK_THREADS,
     BenchError,
     child_env,
@@ -52,9 +53,10 @@ ROOT = Path(__file__).resolve().parent.parent
 WARMUP = 8
 VIEWPORT = "/api/v1/suggestions/viewport?bbox=113.9,29.6,114.7,30.1&zoom=12"
 
-# wrk has no p95 in --latency; the done() hook reads any percentile (microseconds). For POST,
-# each request carries a new suggestion (a counter moves the point and changes the text).
-WRK_LUA = """\
+# The request function (WRK_REPORT_LUA prints the figures). For POST, each request carries a
+# new suggestion (a counter moves the point and changes the text).
+WRK_LUA = (
+    """\
 local method, path, key = "__METHOD__", "__PATH__", "__KEY__"
 local n = 0
 request = function()
@@ -69,16 +71,9 @@ request = function()
   return wrk.format("POST", path, {["Content-Type"] = "application/json",
                                    ["X-API-Key"] = key}, body)
 end
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("bench p50_us %f\\n", latency:percentile(50)))
-  io.write(string.format("bench p95_us %f\\n", latency:percentile(95)))
-  io.write(string.format("bench requests %d\\n", summary.requests))
-  io.write(string.format("bench duration_us %d\\n", summary.duration))
-  io.write(string.format("bench status_errors %d\\n", e.status))
-  io.write(string.format("bench socket_errors %d\\n", e.connect + e.read + e.write + e.timeout))
-end
 """
+    + WRK_REPORT_LUA
+)
 SAFE = re.compile(r"^[A-Za-z0-9/?&=,.%_-]*$")  # nothing that could break the Lua literals
 
 
@@ -137,7 +132,7 @@ def wrk_run(wrk: str, port: int, target: str, method: str, path: str, key: str,
     if done.returncode != 0:
         raise BenchError(f"wrk failed ({done.returncode}):\n{done.stdout}{done.stderr}")
     f = {k: float(v) for k, v in re.findall(r"^bench (\w+) ([\d.]+)$", done.stdout, re.M)}
-    if len(f) != 6:
+    if len(f) != 7:
         raise BenchError(f"unexpected wrk output:\n{done.stdout}")
     errors = int(f["status_errors"] + f["socket_errors"])
     if errors:
