@@ -61,7 +61,9 @@ def test_admin_creates_shows_once_and_revokes(demo, client, auth):
         assert r.status_code == 403 and r.json["error"]["code"] == "bad_key"
     with demo.app_context():
         actions = db.session.scalars(
-            select(AuditRecord.action).where(AuditRecord.object_type == "api_keys")
+            select(AuditRecord.action)
+            .where(AuditRecord.object_type == "api_keys")
+            .order_by(AuditRecord.id)
         ).all()
     assert actions == ["api_key_created", "api_key_revoked"]
 
