@@ -74,6 +74,9 @@ def run_migrations_online() -> None:
         finally:
             if sqlite:
                 connection.connection.dbapi_connection.execute("PRAGMA foreign_keys = ON")
+                # The pragma is ignored inside a transaction, so it may not have taken: never
+                # hand this connection back to the app's pool (a new one gets every pragma).
+                connection.invalidate()
 
 
 if context.is_offline_mode():
