@@ -38,7 +38,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -59,9 +59,11 @@ try:
         ensure_wrk,
         gunicorn,
         http_status,
+        insert_all,
         log,
         plan_in_notice_path,
         prepare_database,
+        spatialite,
     )
 except ModuleNotFoundError:  # run as a script: bench/ is on sys.path, the repo root is not
     from plan_page import (
@@ -75,9 +77,11 @@ except ModuleNotFoundError:  # run as a script: bench/ is on sys.path, the repo 
         ensure_wrk,
         gunicorn,
         http_status,
+        insert_all,
         log,
         plan_in_notice_path,
         prepare_database,
+        spatialite,
     )
 
 APP_SPEC = "crowdplan:create_app()"
@@ -506,15 +510,7 @@ def random_rows(
 
 def load_suggestions(database: Path, count: int, seed: int, plan_id: int) -> Load:
     """Insert `count` published suggestions in one transaction and check the spatial index."""
-    # Raw executemany through sqlite3 rather than ORM objects: no per-row Python objects, unit of
-    # work or WKB round trip, while the table's triggers still validate each geometry and fill
-    # the R*Tree exactly as the app's own inserts do.
-    with closing(sqlite3.connect(database, isolation_level=None)) as conn:
-        # Not crowdplan.geo.spatial.load_spatialite: run as a script, the package is not importable.
-        conn.enable_load_extension(True)
-        conn.load_extension("mod_spatialite")
-        conn.enable_load_extension(False)
-        conn.execute("PRAGMA foreign_keys = ON")  # as the app runs: catches a wrong id here
+    with spatialite(database) as conn:
         topic_ids = [r[0] for r in conn.execute("SELECT id FROM topics ORDER BY id")]
         version = conn.execute(
             "SELECT id FROM plan_versions WHERE plan_id = ? AND published_at IS NOT NULL "
@@ -526,16 +522,7 @@ def load_suggestions(database: Path, count: int, seed: int, plan_id: int) -> Loa
         rows = random_rows(count, seed, topic_ids, plan_id, version[0])
         before = conn.execute("SELECT count(*) FROM suggestions").fetchone()[0]
         log(f"inserting {count} suggestions")
-        started = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for start in range(0, count, BATCH_ROWS):
-                conn.executemany(INSERT_SQL, rows[start : start + BATCH_ROWS])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        seconds = time.perf_counter() - started
+        seconds = insert_all(conn, INSERT_SQL, rows, BATCH_ROWS)
         # Fold the big WAL back into the database, as routine checkpoints would have by now,
         # so the server does not start by reading through a 100,000-row log.
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")

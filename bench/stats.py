@@ -29,8 +29,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
-from contextlib import closing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -43,10 +41,12 @@ from bench.plan_page import (  # noqa: E402
     child_env,
     ensure_wrk,
     gunicorn,
+    insert_all,
     log,
     measure,
     plan_in_notice_path,
     prepare_database,
+    spatialite,
 )
 
 BATCH_ROWS = 20_000
@@ -128,25 +128,12 @@ def random_rows(count: int, seed: int, conn: sqlite3.Connection) -> list[tuple]:
 
 def load_suggestions(database: Path, count: int, seed: int) -> Load:
     """Insert `count` suggestions in one transaction (raw executemany: no ORM per row)."""
-    with closing(sqlite3.connect(database, isolation_level=None)) as conn:
-        conn.enable_load_extension(True)
-        conn.load_extension("mod_spatialite")
-        conn.enable_load_extension(False)
-        conn.execute("PRAGMA foreign_keys = ON")
+    with spatialite(database) as conn:
         log(f"generating {count} suggestions")
         rows = random_rows(count, seed, conn)
         before = conn.execute("SELECT count(*) FROM suggestions").fetchone()[0]
         log(f"inserting {count} suggestions")
-        started = time.perf_counter()
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            for start in range(0, count, BATCH_ROWS):
-                conn.executemany(INSERT_SQL, rows[start : start + BATCH_ROWS])
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        seconds = time.perf_counter() - started
+        seconds = insert_all(conn, INSERT_SQL, rows, BATCH_ROWS)
         conn.execute("ANALYZE")  # as a maintained database would have statistics
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         table_rows = conn.execute("SELECT count(*) FROM suggestions").fetchone()[0]
