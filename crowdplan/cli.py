@@ -167,8 +167,8 @@ def reroute(since) -> None:
 
     from sqlalchemy import func, select
 
-    from crowdplan.routing.operations import reroute as run
     from crowdplan.suggestions.models import Suggestion
+    from crowdplan.triage.operations import reroute as run
 
     since = since.replace(tzinfo=UTC) if since else None
     total = db.session.scalar(select(func.count()).select_from(Suggestion))

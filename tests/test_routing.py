@@ -12,7 +12,8 @@ from crowdplan.core.operations import get_department_by_code
 from crowdplan.extensions import db
 from crowdplan.routing import engine
 from crowdplan.routing.models import RoutingRule, RoutingRuleChange
-from crowdplan.routing.operations import reroute, save_rule
+from crowdplan.routing.operations import save_rule
+from crowdplan.triage.operations import reroute
 from tests.suggest_helpers import post_suggestion
 
 COUNTIES = Path(__file__).resolve().parents[1] / "geodata" / "xianning_counties.geojson"

@@ -21,6 +21,7 @@ from crowdplan.plans.operations import get_plan
 from crowdplan.suggestions import operations as suggestions
 from crowdplan.suggestions.models import Suggestion
 from crowdplan.suggestions.queries import SuggestionFilters, get_public
+from crowdplan.triage import operations as triage
 from crowdplan.triage.workflow import Status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -146,7 +147,7 @@ def suggestion_create():
     # A person's posts count against the per-network cap like the web form's; a key has its
     # own rate limit instead (a hotline system posts for many callers from one address).
     source = suggestions.source_hash(request.remote_addr) if key is None else None
-    created, _token = suggestions.create_suggestion(
+    created, _token = triage.submit(
         data, author=author, source=source, trusted_channel=key is not None
     )
     db.session.commit()

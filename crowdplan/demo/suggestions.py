@@ -12,6 +12,7 @@ from crowdplan.extensions import db
 from crowdplan.plans.models import PlanVersion
 from crowdplan.suggestions import operations as ops
 from crowdplan.suggestions.models import Suggestion
+from crowdplan.triage import operations as triage
 
 
 def seed_suggestions(rows: list[dict]) -> None:
@@ -36,17 +37,13 @@ def seed_suggestions(rows: list[dict]) -> None:
         )
         # Each at its own past instant: inside the notice window, and clear of posting caps.
         when = utcnow() - timedelta(days=row["days_ago"])
-        suggestion, _token = ops.create_suggestion(
-            data, author=get_user_by_login(row["author"]), now=when
-        )
+        suggestion, _token = triage.submit(data, author=get_user_by_login(row["author"]), now=when)
         if row.get("reply"):
             _answer(suggestion, row, when)
 
 
 def _answer(suggestion, row: dict, when) -> None:
     """Reply and decide as the demo planner would have, a few days later."""
-    from crowdplan.triage import operations as triage
-
     planner = get_user_by_login("planner@demo.crowdplan")
     replied = when + timedelta(days=5)
     triage.reply(suggestion, actor=planner, text=row["reply"], now=replied)

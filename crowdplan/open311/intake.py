@@ -14,6 +14,7 @@ from crowdplan.open311.render import Open311Error
 from crowdplan.suggestions import operations as suggestions
 from crowdplan.suggestions.models import Stance, Suggestion
 from crowdplan.suggestions.places import list_places
+from crowdplan.triage import operations as triage
 
 
 def _missing(name: str) -> Open311Error:
@@ -92,7 +93,7 @@ def submit(form) -> Suggestion:
         plan_id=_plan_id(form),
     )
     try:
-        created, _token = suggestions.create_suggestion(data, trusted_channel=True)
+        created, _token = triage.submit(data, trusted_channel=True)
     except AppError as exc:
         # The web form's refusals (outside the city, text length, notice closed ...) are bad
         # parameters to an Open311 client; an unknown plan stays a 404, a cap a 429.

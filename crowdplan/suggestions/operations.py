@@ -24,7 +24,6 @@ from crowdplan.extensions import db
 from crowdplan.geo import spatial
 from crowdplan.plans.models import LayerFeature, Plan, plan_areas
 from crowdplan.plans.operations import comments_open
-from crowdplan.routing.operations import apply_route
 from crowdplan.suggestions.models import (
     BlockedWord,
     Flag,
@@ -38,8 +37,6 @@ from crowdplan.suggestions.models import (
 )
 from crowdplan.suggestions.moderation_words import BlockedWords
 from crowdplan.suggestions.photos import MAX_PHOTOS, store_photo
-from crowdplan.triage import notify
-from crowdplan.triage.operations import log_routed
 
 MIN_TEXT, MAX_TEXT = 5, 2000
 FLAGS_TO_HIDE = 3
@@ -139,7 +136,7 @@ def check_point(lon: float, lat: float, plan: Plan | None) -> list[Area]:
     return areas
 
 
-def create_suggestion(
+def build_suggestion(
     data: SuggestionInput,
     *,
     author=None,
@@ -147,14 +144,15 @@ def create_suggestion(
     source: str | None = None,
     now: datetime | None = None,
     trusted_channel: bool = False,
-) -> tuple[Suggestion, str | None]:
-    """Validate and store a suggestion; guests get a confirmation token (returned once).
+) -> tuple[Suggestion, str | None, list]:
+    """Validate a submission and build its row (not yet added): every read and check, and the
+    photos re-encoded, happen here, before the write lock. Guests get a confirmation token
+    (returned once).
 
     A trusted channel (an API key with the submit scope, e.g. the 12345 hotline system) has
     checked its callers itself, so its submissions skip the e-mail confirmation but not moderation.
     """
     now = now or utcnow()
-    spatial.begin_immediate(db.session)
     plan, version_id, feature_id = _plan_context(data, now)
     check_point(data.lon, data.lat, plan)
     topic = _topic(data.topic_code)
@@ -189,8 +187,14 @@ def create_suggestion(
         suggestion.confirm_token_hash = hash_token(token)
     else:
         _apply_moderation(suggestion)
+    return suggestion, token, list(data.photos)
+
+
+def store_suggestion(suggestion: Suggestion, photos: list) -> Suggestion:
+    """Insert a built suggestion and its photos: the write, as short as it can be."""
+    spatial.begin_immediate(db.session)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
-    for raw in data.photos:
+    for raw in photos:
         stored = store_photo(raw, folder)
         suggestion.photos.append(
             SuggestionPhoto(
@@ -202,13 +206,7 @@ def create_suggestion(
         )
     db.session.add(suggestion)
     db.session.flush()
-    # Routed at once, so the department and the deadline are known from the first moment.
-    apply_route(suggestion, now=now)
-    db.session.flush()
-    log_routed(suggestion)
-    if author is not None or trusted_channel:
-        notify.department(suggestion)
-    return suggestion, token
+    return suggestion
 
 
 def _plan_context(data: SuggestionInput, now: datetime):
@@ -289,8 +287,9 @@ def _apply_moderation(suggestion: Suggestion) -> None:
         suggestion.visibility, suggestion.review_reason = Visibility.PUBLISHED, None
 
 
-def confirm_guest(token: str, now: datetime | None = None) -> Suggestion:
-    """Open a guest's confirmation link: the suggestion goes on to moderation."""
+def confirm_guest(token: str, now: datetime | None = None) -> tuple[Suggestion, bool]:
+    """Open a guest's confirmation link: the suggestion goes on to moderation. Returns the
+    suggestion and whether this was the first confirmation."""
     now = now or utcnow()
     suggestion = db.session.scalar(
         select(Suggestion).where(Suggestion.confirm_token_hash == hash_token(token))
@@ -299,12 +298,12 @@ def confirm_guest(token: str, now: datetime | None = None) -> Suggestion:
         raise AppError(
             _("This confirmation link is not valid or has expired."), status=404, code="bad_token"
         )
-    if suggestion.visibility == Visibility.UNCONFIRMED:
+    first_time = suggestion.visibility == Visibility.UNCONFIRMED
+    if first_time:
         suggestion.confirmed_at = now
         _apply_moderation(suggestion)
         db.session.flush()
-        notify.department(suggestion)
-    return suggestion
+    return suggestion, first_time
 
 
 def _count_once(suggestion: Suggestion, row, counter) -> bool:

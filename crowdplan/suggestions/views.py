@@ -109,7 +109,7 @@ def create():
     form = build_suggestion_form(plan)
     try:
         data = _read_form(form, plan)
-        suggestion, token = ops.create_suggestion(
+        suggestion, token = triage.submit(
             data,
             author=current_user if current_user.is_authenticated else None,
             guest_email=form.guest_email.data or None,
@@ -217,7 +217,7 @@ def _send_confirmation(email: str, token: str) -> None:
 @bp.get("/suggestions/confirm/<token>")
 def confirm(token: str):
     """A guest opens the link from the e-mail."""
-    suggestion = ops.confirm_guest(token)
+    suggestion = triage.confirm(token)
     db.session.commit()
     if suggestion.is_public:
         flash(_("Thank you. Your suggestion is published."), "success")

@@ -39,6 +39,7 @@ class MergeForm(FlaskForm):
     """Merge into another suggestion."""
 
     into = IntegerField(_l("Merge into suggestion number"), validators=[DataRequired()])
+    # Required, but checked by the operation so the refusal says what is missing.
     reason = StringField(_l("Reason"), validators=[Optional(), Length(max=500)])
 
 

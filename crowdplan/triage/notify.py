@@ -1,13 +1,22 @@
-"""E-mails about a suggestion: to its author on changes, to the department on assignment."""
+"""Who is told about a case, and what: messages are queued with the change (sent after commit).
+
+Every message names the case, its department and its deadline as people read it (the last
+working day), and links the page.
+"""
 
 from __future__ import annotations
 
 from flask_babel import gettext as _
+from sqlalchemy import or_, select
 
+from crowdplan import dates
 from crowdplan.auth.models import User
+from crowdplan.auth.permissions import Role
+from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.suggestions.models import Suggestion
+from crowdplan.triage.models import Follow
 
 
 def _author_address(s: Suggestion) -> str | None:
@@ -30,10 +39,6 @@ def author(s: Suggestion, subject: str) -> None:
 
 
 def _follower_addresses(s: Suggestion) -> list[str]:
-    from sqlalchemy import or_, select
-
-    from crowdplan.triage.models import Follow
-
     conditions = [Follow.suggestion_id == s.id]
     if s.routing_area_adcode:
         conditions.append(Follow.area_adcode == s.routing_area_adcode)
@@ -45,9 +50,67 @@ def _follower_addresses(s: Suggestion) -> list[str]:
     return list(db.session.scalars(query))
 
 
-def department(s: Suggestion) -> None:
-    """Tell the department it has a new suggestion to answer."""
+def _heads(department_id: int | None) -> list[str]:
+    query = select(User.email).where(
+        User.is_active.is_(True),
+        User.email.is_not(None),
+        User.role == Role.DEPT_HEAD.value,
+        User.department_id == department_id,
+    )
+    return sorted(set(db.session.scalars(query)))
+
+
+def _case_body(s: Suggestion, opening: str) -> str:
+    due = dates.iso_day(dates.last_day(s.reply_due_at)) or "-"
+    lines = [
+        opening,
+        "",
+        _("Suggestion #%(id)d", id=s.id),
+        _("Department: %(name)s", name=s.department.label if s.department else "-"),
+        _("Reply due by: %(date)s", date=due),
+        "",
+        absolute_url("triage.case", suggestion_id=s.id),
+    ]
+    return "\n".join(lines)
+
+
+def _tell_department(s: Suggestion, subject: str, opening: str, *, heads: bool) -> None:
+    addresses = []
     if s.department is not None and s.department.email:
-        link = absolute_url("triage.case", suggestion_id=s.id)
-        body = _("A suggestion was assigned to your department: %(link)s", link=link)
-        send_mail(to=s.department.email, subject=_("New suggestion to answer"), body=body)
+        addresses.append(s.department.email)
+    if heads:
+        addresses.extend(_heads(s.department_id))
+    body = _case_body(s, opening)
+    for to in sorted(set(addresses)):
+        send_mail(to=to, subject=subject, body=body)
+
+
+def department_assigned(s: Suggestion) -> None:
+    """Tell the department it has a new suggestion to answer."""
+    _tell_department(
+        s,
+        _("New suggestion to answer"),
+        _("A suggestion was assigned to your department."),
+        heads=False,
+    )
+
+
+def department_transferred(s: Suggestion, *, reason: str) -> None:
+    """Tell the receiving department (and its head when the case is already overdue)."""
+    overdue = s.reply_due_at is not None and s.reply_due_at <= utcnow()
+    _tell_department(
+        s,
+        _("Suggestion #%(id)d transferred to your department", id=s.id),
+        _("A suggestion was transferred to your department: %(reason)s", reason=reason),
+        heads=overdue,
+    )
+
+
+def department_reopened(s: Suggestion) -> None:
+    """Tell the department and its head that an unsatisfied author reopened the case."""
+    _tell_department(
+        s,
+        _("Suggestion #%(id)d reopened", id=s.id),
+        _("The author was not satisfied with the reply and reopened the suggestion."),
+        heads=True,
+    )

@@ -1,10 +1,20 @@
-"""Workflow operations on a suggestion. Every change is a timeline event and an audit record."""
+"""The case lifecycle: the only code that writes a suggestion's status, department, deadline,
+reply, decision and merge target.
+
+Every operation looks its step up in `workflow.STEPS`, changes the row, writes one timeline
+event and one audit record, and queues its notifications (outbox rows, sent after commit).
+Operations flush; the request or command commits once. Routing is asked for a route and
+writes nothing; intake (`crowdplan.suggestions.operations`) builds and stores the row.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 
+from flask import current_app
 from flask_babel import gettext as _
+from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
 from crowdplan.audit.models import record
@@ -12,89 +22,234 @@ from crowdplan.auth import policy
 from crowdplan.core.models import Department, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
-from crowdplan.suggestions.models import Suggestion
+from crowdplan.routing.deadlines import add_working_days
+from crowdplan.routing.engine import Route, route
+from crowdplan.suggestions import operations as intake
+from crowdplan.suggestions.models import Suggestion, Visibility
 from crowdplan.triage import notify
 from crowdplan.triage.models import SuggestionEvent
-from crowdplan.triage.workflow import FINAL, OPEN, Decision, Rating, Status, can_move
+from crowdplan.triage.workflow import (
+    FINAL,
+    OPEN,
+    STATUS_STEPS,
+    STEPS,
+    Decision,
+    Rating,
+    Status,
+    allows,
+)
+
+DEFAULT_RECTIFY_DAYS = 5  # 好差评: a bad rating is rectified within this many working days
+
+# What the merged cases copy from the case they were merged into: they are answered by it.
+_ANSWER_FIELDS = ("reply_text", "replied_at", "decision", "decision_reason", "closed_at")
 
 
-def _event(
-    s: Suggestion,
-    actor,
-    action: str,
-    *,
-    to: str | None = None,
-    reason: str | None = None,
-    internal: bool = False,
-) -> None:
+def _check(s: Suggestion, action: str) -> None:
+    if not allows(action, s.status):
+        raise AppError(
+            _("This step is not possible from the current status."),
+            status=409,
+            code="bad_transition",
+        )
+
+
+def _event(s: Suggestion, actor, action: str, *, reason: str | None = None) -> None:
+    """Take step `action`: set its target status, one timeline event, one audit record."""
     before = s.status
-    if to is not None:
-        s.status = to
+    target = STEPS[action].target
+    if target is not None:
+        s.status = target.value
+    changed = s.status if s.status != before else None
+    internal = action == "note"
     db.session.add(
         SuggestionEvent(
             suggestion_id=s.id,
             actor_id=getattr(actor, "id", None),
             action=action,
             from_status=before,
-            to_status=to,
+            to_status=changed,
             department_id=s.department_id,
             reason=reason,
             is_internal=internal,
         )
     )
-    if not internal:
-        record(
-            f"suggestion_{action}", s, actor=actor, from_state=before, to_state=to, reason=reason
-        )
+    record(
+        f"suggestion_{action}",
+        s,
+        actor=actor,
+        from_state=before,
+        to_state=s.status,
+        reason=None if internal else reason,
+    )
 
 
-def _require(reason: str | None, message: str) -> str:
-    if not (reason or "").strip():
+def _require(text: str | None, message: str) -> str:
+    if not (text or "").strip():
         raise AppError(message, code="reason_required")
-    return reason.strip()
+    return text.strip()
 
 
-def log_routed(s: Suggestion) -> None:
-    """The first timeline entry: where routing sent it (public)."""
-    reason = s.department.label if s.department else None
-    _event(s, None, "routed", to=s.status, reason=reason)
+def _zone() -> str:
+    return current_app.config["BABEL_DEFAULT_TIMEZONE"]
 
 
-def move(
-    s: Suggestion, target: str, *, actor, reason: str | None = None, now: datetime | None = None
-) -> None:
-    """Change status along an allowed move; not accepting needs a reason."""
-    if target not in {st.value for st in Status} or not can_move(s.status, target):
+def reply_days(s: Suggestion, department: Department) -> int:
+    """Working days to reply: the department's override, else the topic's."""
+    return department.reply_days or s.topic.reply_days
+
+
+def rectify_days(s: Suggestion) -> int:
+    """Working days to answer again after an unsatisfied author reopens."""
+    return getattr(s.topic, "rectify_days", None) or DEFAULT_RECTIFY_DAYS
+
+
+# --- Opening and routing -------------------------------------------------------------------
+
+
+def submit(data: intake.SuggestionInput, *, now: datetime | None = None, **kwargs):
+    """Take in a suggestion and open its case: validated and routed before the write lock,
+    then stored, logged and (unless a guest must confirm first) told to the department."""
+    now = now or utcnow()
+    suggestion, token, photos = intake.build_suggestion(data, now=now, **kwargs)
+    found = route(data.lon, data.lat, topic_id=suggestion.topic.id, plan_id=suggestion.plan_id)
+    _apply_route(suggestion, found, now)
+    suggestion.reply_due_at = add_working_days(
+        now, reply_days(suggestion, found.department), tz=_zone()
+    )
+    intake.store_suggestion(suggestion, photos)
+    _open_event(suggestion)
+    if suggestion.visibility != Visibility.UNCONFIRMED:
+        notify.department_assigned(suggestion)
+    return suggestion, token
+
+
+def _open_event(s: Suggestion) -> None:
+    db.session.add(
+        SuggestionEvent(
+            suggestion_id=s.id,
+            action="routed",
+            from_status=None,
+            to_status=s.status,
+            department_id=s.department_id,
+            reason=s.department.label if s.department else None,
+        )
+    )
+    record("suggestion_routed", s, to_state=s.status, reason=s.routing_flags)
+
+
+def confirm(token: str, *, now: datetime | None = None) -> Suggestion:
+    """A guest confirmed by e-mail: published (or held) and, the first time, told to the
+    department, which could not see it before."""
+    suggestion, first_time = intake.confirm_guest(token, now=now)
+    if first_time:
+        notify.department_assigned(suggestion)
+    return suggestion
+
+
+def _apply_route(s: Suggestion, found: Route, now: datetime) -> None:
+    s.department = found.department
+    s.department_id = found.department.id
+    s.routing_rule_id = found.rule.id if found.rule else None
+    s.routing_area_adcode = found.area.adcode if found.area else None
+    s.routing_boundary_m = round(found.boundary_m, 1) if found.boundary_m is not None else None
+    s.routing_flags = ",".join(found.flags) or None
+    s.routed_at = now
+    # A flagged routing waits for a human (待受理); a clear one is assigned at once (已分办).
+    s.status = (Status.SUBMITTED if found.flags else Status.ASSIGNED).value
+
+
+def transfer(s: Suggestion, *, actor, department: Department | None, reason: str | None) -> None:
+    """Pass to another department (转办) with a reason. The deadline does not move: the
+    citizen's time limit runs from submission, so a transfer can never gain time."""
+    reason = _require(reason, _("Please give the reason for the transfer."))
+    _check(s, "transfer")
+    if department is None:
+        raise AppError(_("Choose a department."), code="department_required")
+    if department.id == s.department_id:
+        raise AppError(_("It is already with this department."), code="same_department")
+    old = s.department.label if s.department else "-"
+    s.department, s.department_id = department, department.id
+    _event(s, actor, "transfer", reason=f"{old} → {department.label}: {reason}")
+    notify.department_transferred(s, reason=reason)
+
+
+def reroute(
+    *, since: datetime | None = None, progress: Callable[[int], None] = lambda _n: None
+) -> int:
+    """Apply the current rules to open cases (created since a date); returns how many moved.
+    A move keeps the case's deadline and is one timeline event, like a transfer."""
+    query = select(Suggestion).where(
+        Suggestion.routed_at.is_not(None), Suggestion.status.in_([s.value for s in OPEN])
+    )
+    if since is not None:
+        query = query.where(Suggestion.created_at >= since)
+    moved = 0
+    for s in db.session.scalars(query.order_by(Suggestion.id)):
+        point = to_shape(s.point)
+        found = route(point.x, point.y, topic_id=s.topic_id, plan_id=s.plan_id)
+        if found.department.id != s.department_id:
+            old = s.department.label if s.department else "-"
+            _apply_route(s, found, utcnow())
+            rule = f"#{found.rule.id}" if found.rule else _("fallback")
+            _event(s, None, "reroute", reason=f"{old} → {found.department.label} ({rule})")
+            notify.department_transferred(s, reason=_("The routing rules changed."))
+            moved += 1
+        progress(1)
+    db.session.flush()
+    return moved
+
+
+# --- Staff steps -----------------------------------------------------------------------------
+
+
+def move(s: Suggestion, target: str, *, actor, reason: str | None = None) -> None:
+    """The "change status" form: each target is one step of the workflow table."""
+    action = STATUS_STEPS.get(target) if target in {t.value for t in Status} else None
+    if action is None:
         raise AppError(
             _("This step is not possible from the current status."),
             status=409,
             code="bad_transition",
         )
-    if target == Status.NOT_ACCEPTED:
-        reason = _require(reason, _("Please give the reason for not accepting it."))
-    if target == Status.CLOSED:
-        raise AppError(_("Use “close with decision” to close."), status=409, code="use_close")
-    _event(s, actor, "status", to=target, reason=reason)
-    if target in FINAL:
-        s.closed_at = now or utcnow()
+    if action == "not_accept":
+        not_accept(s, actor=actor, reason=reason)
+        return
+    _check(s, action)
+    _event(s, actor, action, reason=(reason or "").strip() or None)
     db.session.flush()
     notify.author(s, _("The status of your suggestion has changed"))
 
 
-def reply(s: Suggestion, *, actor, text: str, now: datetime | None = None) -> None:
-    """Publish the department's reply (已答复)."""
+def not_accept(s: Suggestion, *, actor, reason: str | None, now: datetime | None = None) -> None:
+    """不予受理, with the public reason; closes the case without a decision."""
+    reason = _require(reason, _("Please give the reason for not accepting it."))
+    _check(s, "not_accept")
+    if _merged_into(s):
+        raise AppError(
+            _("Other suggestions are merged into this one: reply and decide instead."),
+            status=409,
+            code="has_merged",
+        )
+    s.closed_at = now or utcnow()
+    _event(s, actor, "not_accept", reason=reason)
+    db.session.flush()
+    notify.author(s, _("Your suggestion was not accepted"))
+
+
+def reply(s: Suggestion, *, actor, text: str | None, now: datetime | None = None) -> None:
+    """Publish the department's reply (已答复); cases merged into it get the same answer."""
     text = _require(text, _("Please write the reply."))
-    if s.status not in OPEN and s.status != Status.REPLIED:
+    if not allows("reply", s.status):
         raise AppError(
             _("This suggestion can no longer be answered."), status=409, code="bad_transition"
         )
     s.reply_text, s.replied_at, s.replied_by_id = text, now or utcnow(), actor.id
-    _event(s, actor, "reply", to=Status.REPLIED, reason=text)
-    for merged in _merged_into(s):
-        merged.reply_text, merged.replied_at = text, s.replied_at
-        notify.author(merged, _("Your suggestion has been answered"))
+    _event(s, actor, "reply", reason=text)
     db.session.flush()
-    notify.author(s, _("Your suggestion has been answered"))
+    for merged in [s, *_merged_into(s)]:
+        _copy_answer(s, merged)
+        notify.author(merged, _("Your suggestion has been answered"))
 
 
 def close(
@@ -108,86 +263,103 @@ def close(
     """Close (已办结); a suggestion on a plan needs an adoption decision with a public reason."""
     if s.status != Status.REPLIED:
         raise AppError(_("Reply before closing."), status=409, code="bad_transition")
-    if s.plan_id is not None:
-        if decision not in {d.value for d in Decision}:
-            raise AppError(_("Please choose the adoption decision."), code="decision_required")
-        reason = _require(reason, _("Please give the reason for the decision."))
+    if decision and decision not in {d.value for d in Decision}:
+        raise AppError(_("Please choose the adoption decision."), code="decision_required")
+    if s.plan_id is not None and not decision:
+        raise AppError(_("Please choose the adoption decision."), code="decision_required")
     if decision:
-        s.decision, s.decision_reason = decision, reason
+        reason = _require(reason, _("Please give the reason for the decision."))
+    s.decision, s.decision_reason = decision or None, (reason or "").strip() or None
     s.closed_at = now or utcnow()
-    _event(s, actor, "close", to=Status.CLOSED, reason=reason)
-    for merged in _merged_into(s):
-        merged.decision, merged.decision_reason, merged.closed_at = (
-            s.decision,
-            s.decision_reason,
-            s.closed_at,
-        )
+    _event(s, actor, "close", reason=reason)
     db.session.flush()
+    for merged in _merged_into(s):
+        _copy_answer(s, merged)
     notify.author(s, _("A decision has been made on your suggestion"))
 
 
-def transfer(s: Suggestion, *, actor, department: Department, reason: str | None) -> None:
-    """Pass to another department (转办) with a reason. The reply deadline does not restart:
-    the citizen's time limit runs from submission, so a transfer cannot be used to gain time."""
-    reason = _require(reason, _("Please give the reason for the transfer."))
-    if s.status not in OPEN:
+def merge(s: Suggestion, *, into: Suggestion | None, actor, reason: str | None) -> None:
+    """Merge a duplicate into a case of the same plan that is still open: the duplicate is
+    answered by it, and each stays one opinion in every figure."""
+    reason = _require(reason, _("Please give the reason for merging."))
+    _check(s, "merge")
+    if (
+        into is None
+        or into.id == s.id
+        or into.status in FINAL
+        or into.plan_id != s.plan_id
+        or into.visibility in (Visibility.UNCONFIRMED, Visibility.HIDDEN)
+    ):
         raise AppError(
-            _("Only open suggestions can be transferred."), status=409, code="bad_transition"
+            _("It can only be merged into an open suggestion on the same plan."),
+            status=409,
+            code="bad_merge",
         )
-    if department.id == s.department_id:
-        raise AppError(_("It is already with this department."), code="same_department")
-    old = s.department.label if s.department else "-"
-    s.department_id = department.id
-    db.session.flush()
-    _event(s, actor, "transfer", to=Status.ASSIGNED, reason=f"{old} → {department.label}: {reason}")
-    notify.department(s)
-
-
-def merge(s: Suggestion, *, into: Suggestion, actor, reason: str | None = None) -> None:
-    """Merge a duplicate into another suggestion: answered once, every author told."""
-    if into.id == s.id or into.status in FINAL or s.status in FINAL:
-        raise AppError(_("These suggestions cannot be merged."), status=409, code="bad_merge")
     s.merged_into_id = into.id
-    _event(s, actor, "merge", to=Status.MERGED, reason=reason or f"#{into.id}")
+    s.closed_at = None
+    _event(s, actor, "merge", reason=f"#{into.id}: {reason}")
     db.session.flush()
+    # Cases merged into this one follow it, so every merged case points at an open target.
+    for child in _merged_into(s):
+        child.merged_into_id = into.id
+    for merged in [s, *_merged_into(s)]:
+        _copy_answer(into, merged)
+    db.session.flush()
+    notify.author(s, _("Your suggestion was merged with a similar one"))
 
 
 def _merged_into(s: Suggestion) -> list[Suggestion]:
-    return list(db.session.scalars(select(Suggestion).where(Suggestion.merged_into_id == s.id)))
+    if s.id is None:
+        return []
+    query = select(Suggestion).where(Suggestion.merged_into_id == s.id).order_by(Suggestion.id)
+    return list(db.session.scalars(query))
 
 
-def add_note(s: Suggestion, *, actor, text: str) -> None:
+def _copy_answer(source: Suggestion, target: Suggestion) -> None:
+    if target is source:
+        return
+    for name in _ANSWER_FIELDS:
+        setattr(target, name, getattr(source, name))
+
+
+def add_note(s: Suggestion, *, actor, text: str | None) -> None:
     """An internal note: staff only, never on public pages."""
-    _event(s, actor, "note", reason=_require(text, _("Please write the note.")), internal=True)
+    _event(s, actor, "note", reason=_require(text, _("Please write the note.")))
     db.session.flush()
+
+
+# --- Author steps ----------------------------------------------------------------------------
 
 
 def rate(s: Suggestion, *, user, rating: str, now: datetime | None = None) -> None:
     """The author rates the reply (满意 / 基本满意 / 不满意)."""
     if not policy.is_author(user, s):
         raise AppError(_("Only the author can rate the reply."), status=403, code="not_author")
-    if s.status not in (Status.REPLIED, Status.CLOSED) or rating not in {r.value for r in Rating}:
+    if not allows("rate", s.status) or rating not in {r.value for r in Rating}:
         raise AppError(_("There is no reply to rate yet."), status=409, code="bad_rating")
     s.rating, s.rated_at = rating, now or utcnow()
     _event(s, user, "rate", reason=rating)
     db.session.flush()
 
 
-def reopen(s: Suggestion, *, user) -> None:
-    """An unsatisfied author may reopen once (back to 办理中)."""
+def reopen(s: Suggestion, *, user, now: datetime | None = None) -> None:
+    """An unsatisfied author may reopen once: back to 办理中 with no decision and a new
+    deadline (the rectification limit), and the department and its head are told."""
     if not policy.is_author(user, s):
         raise AppError(_("Only the author can reopen it."), status=403, code="not_author")
-    if (
-        s.rating != Rating.UNSATISFIED
-        or s.reopen_count >= 1
-        or s.status not in (Status.REPLIED, Status.CLOSED)
-    ):
+    if s.rating != Rating.UNSATISFIED or s.reopen_count >= 1 or not allows("reopen", s.status):
         raise AppError(
             _("It can be reopened once, after an unsatisfied rating."),
             status=409,
             code="bad_reopen",
         )
+    now = now or utcnow()
     s.reopen_count += 1
-    s.closed_at = None
-    _event(s, user, "reopen", to=Status.IN_PROGRESS)
+    for merged in [s, *_merged_into(s)]:
+        for name in _ANSWER_FIELDS:
+            setattr(merged, name, None)
+    s.reply_due_at = add_working_days(now, rectify_days(s), tz=_zone())
+    s.escalated_at = None  # the new deadline is supervised afresh
+    _event(s, user, "reopen")
     db.session.flush()
+    notify.department_reopened(s)

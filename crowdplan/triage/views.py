@@ -30,7 +30,7 @@ from crowdplan.triage.forms import (
 )
 from crowdplan.triage.labels import TEMPLATE_GLOBALS, decision_label, status_label
 from crowdplan.triage.models import ReplyTemplate, SuggestionEvent
-from crowdplan.triage.workflow import MOVES, OPEN, Decision, Status
+from crowdplan.triage.workflow import OPEN, Decision, Status, staff_actions, status_targets
 
 bp = staff_blueprint("triage", __name__, url_prefix="/staff/inbox")
 PER_PAGE = 50
@@ -209,9 +209,7 @@ def _render_case(s: Suggestion, status: int = 200):
         .order_by(SuggestionEvent.created_at, SuggestionEvent.id)
     ).all()
     status_form = StatusForm()
-    status_form.status.choices = [
-        (t.value, status_label(t)) for t in sorted(MOVES[Status(s.status)]) if t != Status.CLOSED
-    ]
+    status_form.status.choices = [(t.value, status_label(t)) for t in status_targets(s.status)]
     close_form = CloseForm()
     close_form.decision.choices = [("", "—")] + [(d.value, decision_label(d)) for d in Decision]
     transfer_form = TransferForm()
@@ -234,6 +232,8 @@ def _render_case(s: Suggestion, status: int = 200):
             transfer_form=transfer_form,
             merge_form=MergeForm(),
             note_form=NoteForm(),
+            actions=set(staff_actions(s.status)),
+            merged_into=db.session.get(Suggestion, s.merged_into_id) if s.merged_into_id else None,
             templates=templates,
             now=utcnow(),
         ),
@@ -296,7 +296,7 @@ def _perform(s: Suggestion, action: str, form) -> None:
         )
     elif action == "merge":
         target = db.session.get(Suggestion, form.into.data)
-        if target is None or not policy.can_triage(current_user, target):
+        if target is not None and not policy.can_triage(current_user, target):
             raise AppError(
                 _("You can only merge into a suggestion of your department."),
                 status=403,

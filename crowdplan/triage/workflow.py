@@ -1,7 +1,12 @@
-"""The states of a suggestion and the moves between them (限时办结 workflow)."""
+"""The states of a case and the steps between them (限时办结 workflow), as one table.
+
+Every operation in `crowdplan.triage.operations` looks its step up here before it changes
+anything, and the staff pages offer exactly the steps this table allows from a case's status.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from enum import StrEnum
 
 
@@ -18,7 +23,7 @@ class Status(StrEnum):
 
 
 class Decision(StrEnum):
-    """Adoption decision (意见采纳) on a suggestion about a plan."""
+    """Adoption decision (意见采纳) on a suggestion."""
 
     ADOPTED = "adopted"  # 采纳
     PARTLY = "partly"  # 部分采纳
@@ -36,21 +41,57 @@ class Rating(StrEnum):
 
 OPEN = frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS})
 FINAL = frozenset({Status.CLOSED, Status.NOT_ACCEPTED, Status.MERGED})
+ANSWERED = frozenset({Status.REPLIED, Status.CLOSED})
+ALL = frozenset(Status)
 
-# Staff moves. Transfer (转办) keeps or resets the status to ASSIGNED in the new department.
-MOVES: dict[Status, frozenset[Status]] = {
-    Status.SUBMITTED: frozenset({Status.ASSIGNED, Status.NOT_ACCEPTED, Status.MERGED}),
-    Status.ASSIGNED: frozenset(
-        {Status.IN_PROGRESS, Status.REPLIED, Status.NOT_ACCEPTED, Status.MERGED}
-    ),
-    Status.IN_PROGRESS: frozenset({Status.REPLIED, Status.NOT_ACCEPTED, Status.MERGED}),
-    Status.REPLIED: frozenset({Status.CLOSED, Status.IN_PROGRESS}),
-    Status.CLOSED: frozenset(),
-    Status.NOT_ACCEPTED: frozenset(),
-    Status.MERGED: frozenset(),
+STAFF, AUTHOR, SYSTEM = "staff", "author", "system"
+
+
+@dataclass(frozen=True)
+class Step:
+    """A step: from which statuses, to which (None: unchanged), and who takes it."""
+
+    sources: frozenset[Status]
+    target: Status | None
+    by: str
+
+
+STEPS: dict[str, Step] = {
+    # A human confirms a flagged routing (待受理 -> 已分办).
+    "accept": Step(frozenset({Status.SUBMITTED}), Status.ASSIGNED, STAFF),
+    "start": Step(frozenset({Status.SUBMITTED, Status.ASSIGNED}), Status.IN_PROGRESS, STAFF),
+    # The receiving department starts at 已分办; the deadline never moves.
+    "transfer": Step(OPEN, Status.ASSIGNED, STAFF),
+    # The rules decide: 待受理 again if the new routing is flagged, else 已分办.
+    "reroute": Step(OPEN, None, SYSTEM),
+    "merge": Step(OPEN, Status.MERGED, STAFF),
+    "not_accept": Step(OPEN, Status.NOT_ACCEPTED, STAFF),
+    "reply": Step(OPEN | {Status.REPLIED}, Status.REPLIED, STAFF),
+    "close": Step(frozenset({Status.REPLIED}), Status.CLOSED, STAFF),
+    "rate": Step(ANSWERED, None, AUTHOR),
+    "reopen": Step(ANSWERED, Status.IN_PROGRESS, AUTHOR),
+    "note": Step(ALL, None, STAFF),
+}
+
+# The generic "change status" form offers these targets, each one step of the table.
+STATUS_STEPS: dict[Status, str] = {
+    Status.ASSIGNED: "accept",
+    Status.IN_PROGRESS: "start",
+    Status.NOT_ACCEPTED: "not_accept",
 }
 
 
-def can_move(current: str, target: str) -> bool:
-    """Whether staff may move a suggestion from `current` to `target`."""
-    return Status(target) in MOVES[Status(current)]
+def allows(action: str, status: str) -> bool:
+    """Whether `action` may be taken on a case in `status`."""
+    step = STEPS.get(action)
+    return step is not None and Status(status) in step.sources
+
+
+def staff_actions(status: str) -> list[str]:
+    """The steps staff may take from `status`, in the table's order."""
+    return [name for name, step in STEPS.items() if step.by == STAFF and allows(name, status)]
+
+
+def status_targets(status: str) -> list[Status]:
+    """Targets of the "change status" form allowed from `status`."""
+    return [target for target, action in STATUS_STEPS.items() if allows(action, status)]

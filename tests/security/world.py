@@ -25,6 +25,7 @@ from crowdplan.plans.models import Plan, PlanType, PlanVersion
 from crowdplan.routing.models import RoutingRule
 from crowdplan.suggestions import operations as sops
 from crowdplan.suggestions.models import BlockedWord, Suggestion, Visibility
+from crowdplan.triage import operations as triage_ops
 
 DEMO_PASSWORD = "crowdplan-demo"
 PLANNER_B = "planner-b@example.org"
@@ -77,7 +78,7 @@ def _suggestion(author, text: str, *, department: Department, photos=()) -> Sugg
         text=text,
         photos=list(photos),
     )
-    s, _token = sops.create_suggestion(data, author=author)
+    s, _token = triage_ops.submit(data, author=author)
     s.department_id = department.id
     s.visibility = Visibility.PUBLISHED.value
     return s
