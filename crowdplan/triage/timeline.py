@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,17 +20,20 @@ from crowdplan.triage.models import SuggestionEvent
 
 # The reply text is shown in its own section; repeating it in the public timeline adds nothing.
 _PUBLIC_WITHOUT_REASON = frozenset({"reply", "note"})
+_OLD_TRANSFER_PREFIX = re.compile(r"^[^:→\n]+ → [^:→\n]+: ")
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
-    """One line of the timeline; `change` is (from, to) status words, only when it changed."""
+    """One line of the timeline; `change` is (from, to) status words and `moved` (from, to)
+    department names, each only when it changed."""
 
     at: datetime
     action: str
     who: str
     what: str
     change: tuple[str, str] | None
+    moved: tuple[str, str] | None
     reason: str
     is_internal: bool
 
@@ -44,17 +48,31 @@ def list_timeline(s: Suggestion, *, public: bool) -> list[TimelineEntry]:
     ).all()
     ids = {e.actor_id for e in events if e.actor_id}
     actors = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))}
-    return [_entry(e, actors.get(e.actor_id), s, public) for e in events]
+    entries, department_id = [], None
+    for e in events:
+        moved = None
+        if department_id and e.department_id and e.department_id != department_id:
+            moved = (department_label(department_id), department_label(e.department_id))
+        entries.append(_entry(e, actors.get(e.actor_id), s, public, moved))
+        department_id = e.department_id or department_id
+    return entries
 
 
-def _entry(e: SuggestionEvent, actor: User | None, s: Suggestion, public: bool) -> TimelineEntry:
+def _entry(
+    e: SuggestionEvent,
+    actor: User | None,
+    s: Suggestion,
+    public: bool,
+    moved: tuple[str, str] | None,
+) -> TimelineEntry:
     return TimelineEntry(
         at=e.created_at,
         action=e.action,
         who=_who(actor, s, public),
         what=event_label(e.action),
         change=_change(e.from_status, e.to_status),
-        reason=_reason(e, public),
+        moved=moved,
+        reason=_reason(e, public, moved),
         is_internal=e.is_internal,
     )
 
@@ -75,9 +93,16 @@ def _change(before: str | None, after: str | None) -> tuple[str, str] | None:
     return (status_label(before) if before else "", status_label(after))
 
 
-def _reason(e: SuggestionEvent, public: bool) -> str:
+def _reason(e: SuggestionEvent, public: bool, moved: tuple[str, str] | None) -> str:
     if not e.reason or (public and e.action in _PUBLIC_WITHOUT_REASON):
         return ""
     if e.action == "rate":
         return rating_label(e.reason)
-    return mask_personal_data(e.reason) if public else e.reason
+    if e.action == "routed" and e.department_id:
+        return department_label(e.department_id)  # stored in the router's language
+    reason = e.reason
+    if moved:
+        # Transfers written before the lifecycle rewrite begin "old → new: " (in the language of
+        # whoever transferred it); `moved` already says that in the reader's language.
+        reason = _OLD_TRANSFER_PREFIX.sub("", reason, count=1)
+    return mask_personal_data(reason) if public else reason
