@@ -1,9 +1,11 @@
 """The Chinese catalogue is complete and matches the strings in the code."""
 
+import re
 from pathlib import Path
 
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
+from flask_babel import force_locale
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGUE = ROOT / "crowdplan/translations/zh_Hans_CN/LC_MESSAGES/messages.po"
@@ -40,3 +42,62 @@ def test_every_string_in_the_code_is_in_the_catalogue():
     }
     assert len(in_code) > 100  # the extractor really read the code
     assert sorted(in_code - catalogue) == []
+
+
+HAN = re.compile(r"[\u4e00-\u9fff]")
+EVENT_ACTIONS = [
+    "routed",
+    "accept",
+    "start",
+    "status",
+    "transfer",
+    "reroute",
+    "merge",
+    "not_accept",
+    "reply",
+    "close",
+    "rate",
+    "reopen",
+    "deadline",
+    "note",
+]
+
+
+def _recorded_actions() -> set[str]:
+    """Every literal action passed to audit.record in the code, plus the generated families."""
+    source = "\n".join(p.read_text() for p in (ROOT / "crowdplan").rglob("*.py"))
+    found = set(re.findall(r"\brecord\(\s*\"([a-z_]+)\"", source))
+    found |= {f"suggestion_{a}" for a in EVENT_ACTIONS}
+    found |= {f"moderation_{a}" for a in ("approve", "hide", "edit")}
+    assert {"plan_published", "routing_rule_saved", "auto_hidden"} <= found
+    return found
+
+
+def test_every_label_has_chinese_words(app):
+    from crowdplan.audit import labels as audit
+    from crowdplan.plans.models import Stage
+    from crowdplan.suggestions.models import Visibility
+    from crowdplan.triage import labels as triage
+    from crowdplan.triage.workflow import Decision, Rating, Status
+
+    cases = [
+        (triage.status_label, list(Status)),
+        (triage.decision_label, list(Decision)),
+        (triage.rating_label, [*Rating, "very_satisfied", "very_unsatisfied"]),
+        (triage.stance_label, ["support", "oppose", "suggest"]),
+        (triage.flag_label, ["near_boundary", "several_areas", "no_area"]),
+        (triage.event_label, EVENT_ACTIONS),
+        (audit.audit_action_label, sorted(_recorded_actions())),
+        (audit.visibility_label, list(Visibility)),
+        (audit.stage_label, list(Stage)),
+        (audit.review_mode_label, ["all", "flagged", "none"]),
+        (audit.review_reason_label, ["review_all", "blocked_words", "flags"]),
+        (audit.object_type_label, ["suggestions", "plans", "routing_rules", "users", "api_keys"]),
+    ]
+    with app.test_request_context(), force_locale("zh_CN"):
+        untranslated = [
+            (f.__name__, code) for f, codes in cases for code in codes if not HAN.search(f(code))
+        ]
+        assert triage.event_label("brand_new_step") == "Brand new step"  # readable, no crash
+        assert audit.audit_action_label(None) == ""
+    assert untranslated == []

@@ -9,6 +9,7 @@ from flask import abort, current_app, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
+from crowdplan.audit.labels import TEMPLATE_GLOBALS
 from crowdplan.audit.models import AuditRecord
 from crowdplan.auth.models import User
 from crowdplan.auth.permissions import Permission
@@ -18,6 +19,12 @@ from crowdplan.extensions import db
 bp = staff_blueprint("audit", __name__, url_prefix="/staff/audit")
 PER_PAGE = 50
 FILTERS = ("action", "object_type", "object_id", "actor", "since", "until")
+
+
+@bp.app_context_processor
+def _labels():
+    # App-wide: the moderation page names states and reasons from the same tables.
+    return TEMPLATE_GLOBALS
 
 
 @bp.before_request

@@ -14,7 +14,8 @@ from crowdplan.extensions import db
 from crowdplan.plans.models import Plan
 from crowdplan.routing import engine
 from crowdplan.routing.forms import RuleForm, TryForm
-from crowdplan.routing.models import RoutingRule, RoutingRuleChange
+from crowdplan.routing.history import list_history, plan_title
+from crowdplan.routing.models import RoutingRule
 from crowdplan.routing.operations import RULE_FIELDS, save_rule
 
 bp = staff_blueprint("routing", __name__, url_prefix="/staff/routing")
@@ -53,6 +54,7 @@ def rules():
         try_form=try_form,
         result=result,
         fallback=engine.fallback_department(),
+        plan_title=plan_title,
     )
 
 
@@ -71,13 +73,7 @@ def edit(rule_id: int | None = None):
         db.session.commit()
         flash(_("Saved."), "success")
         return redirect(url_for(".rules"))
-    history = []
-    if rule is not None:
-        history = db.session.scalars(
-            select(RoutingRuleChange)
-            .where(RoutingRuleChange.rule_id == rule.id)
-            .order_by(RoutingRuleChange.id.desc())
-        ).all()
+    history = list_history(rule.id) if rule is not None else []
     return render_template(
         "routing/edit.html", form=form, rule=rule, history=history
     ), 400 if form.errors else 200

@@ -48,7 +48,7 @@ from crowdplan.triage import operations as triage
 from crowdplan.triage.follows import is_following, toggle_follow
 from crowdplan.triage.forms import RateForm
 from crowdplan.triage.labels import rating_label
-from crowdplan.triage.models import SuggestionEvent
+from crowdplan.triage.timeline import list_timeline
 from crowdplan.triage.workflow import Rating
 
 bp = Blueprint("suggestions", __name__)
@@ -256,19 +256,12 @@ def detail(suggestion_id: int):
     lon, lat = queries.lonlat(suggestion)
     m = maps.base_map(tiles(), location=(lat, lon), zoom=15)
     maps.add_pin(m, lon, lat, stance=suggestion.stance)
-    events = db.session.scalars(
-        select(SuggestionEvent)
-        .where(
-            SuggestionEvent.suggestion_id == suggestion.id, SuggestionEvent.is_internal.is_(False)
-        )
-        .order_by(SuggestionEvent.created_at, SuggestionEvent.id)
-    ).all()
     is_author = current_user.is_authenticated and current_user.id == suggestion.author_id
     rate_form = RateForm()
     rate_form.rating.choices = [(r.value, rating_label(r)) for r in Rating]
     return render_template(
         "suggestions/detail.html",
-        events=events,
+        entries=list_timeline(suggestion, public=True),
         is_author=is_author,
         following=is_following(current_user, suggestion_id=suggestion.id),
         rate_form=rate_form,

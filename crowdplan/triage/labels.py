@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
+from crowdplan.core.names import area_label, department_label
+
 
 def status_label(value: str | None) -> str:
     """待受理, 已分办 ... in the page's language."""
@@ -29,11 +31,13 @@ def decision_label(value: str | None) -> str:
 
 
 def rating_label(value: str | None) -> str:
-    """满意, 基本满意, 不满意."""
+    """非常满意, 满意, 基本满意, 不满意, 非常不满意 (the 好差评 scale)."""
     return {
+        "very_satisfied": _("Very satisfied"),
         "satisfied": _("Satisfied"),
         "basic": _("Basically satisfied"),
         "unsatisfied": _("Unsatisfied"),
+        "very_unsatisfied": _("Very unsatisfied"),
     }.get(value or "", value or "")
 
 
@@ -46,19 +50,45 @@ def flag_label(value: str) -> str:
     }.get(value, value)
 
 
-def action_label(value: str) -> str:
-    """Timeline entries."""
+def readable_code(value: str | None) -> str:
+    """An unknown code in a form people can read: 'some_new_step' -> 'Some new step'."""
+    text = (value or "").replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def event_label(action: str | None) -> str:
+    """The action word of a timeline entry (分办, 转办, 答复 ...)."""
+    # Verbs, not states: "Routed" reads 已分办 like the status and printed 已分办 → 已分办.
     return {
-        "routed": _("Routed"),
+        "routed": _("Routed to a department"),
+        "accept": _("Assignment confirmed"),
+        "start": _("Work started"),
         "status": _("Status changed"),
-        "reply": _("Replied"),
-        "close": _("Closed"),
-        "transfer": _("Transferred"),
-        "merge": _("Merged"),
+        "transfer": _("Transferred to another department"),
+        "reroute": _("Rerouted"),
+        "merge": _("Merged as a duplicate"),
+        "not_accept": _("Not accepted"),
+        "reply": _("Reply published"),
+        "close": _("Closed with decision"),
+        "rate": _("Reply rated"),
+        "reopen": _("Reopened by the author"),
+        "deadline": _("Deadline changed"),
         "note": _("Internal note"),
-        "rate": _("Rated"),
-        "reopen": _("Reopened"),
-    }.get(value, value)
+    }.get(action or "") or readable_code(action)
+
+
+def action_label(value: str) -> str:
+    """Timeline entries (the older name of event_label, kept for its callers)."""
+    return event_label(value)
+
+
+def stance_label(value: str | None) -> str:
+    """支持, 反对, 建议."""
+    return {
+        "support": _("Support"),
+        "oppose": _("Oppose"),
+        "suggest": _("Suggest"),
+    }.get(value or "", value or "")
 
 
 TEMPLATE_GLOBALS = {
@@ -67,4 +97,8 @@ TEMPLATE_GLOBALS = {
     "rating_label": rating_label,
     "flag_label": flag_label,
     "action_label": action_label,
+    "event_label": event_label,
+    "stance_label": stance_label,
+    "area_label": area_label,
+    "department_label": department_label,
 }

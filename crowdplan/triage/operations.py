@@ -168,9 +168,10 @@ def transfer(s: Suggestion, *, actor, department: Department | None, reason: str
         raise AppError(_("Choose a department."), code="department_required")
     if department.id == s.department_id:
         raise AppError(_("It is already with this department."), code="same_department")
-    old = s.department.label if s.department else "-"
     s.department, s.department_id = department, department.id
-    _event(s, actor, "transfer", reason=f"{old} → {department.label}: {reason}")
+    # The event records the receiving department; the timeline shows the move in the
+    # reader's language, so the reason is only what the person wrote.
+    _event(s, actor, "transfer", reason=reason)
     notify.department_transferred(s, reason=reason)
 
 
@@ -189,10 +190,9 @@ def reroute(
         point = to_shape(s.point)
         found = route(point.x, point.y, topic_id=s.topic_id, plan_id=s.plan_id)
         if found.department.id != s.department_id:
-            old = s.department.label if s.department else "-"
             _apply_route(s, found, utcnow())
-            rule = f"#{found.rule.id}" if found.rule else _("fallback")
-            _event(s, None, "reroute", reason=f"{old} → {found.department.label} ({rule})")
+            rule = f"#{found.rule.id}" if found.rule else "fallback"
+            _event(s, None, "reroute", reason=f"rule {rule}")
             notify.department_transferred(s, reason=_("The routing rules changed."))
             moved += 1
         progress(1)

@@ -29,7 +29,8 @@ from crowdplan.triage.forms import (
     TransferForm,
 )
 from crowdplan.triage.labels import TEMPLATE_GLOBALS, decision_label, status_label
-from crowdplan.triage.models import ReplyTemplate, SuggestionEvent
+from crowdplan.triage.models import ReplyTemplate
+from crowdplan.triage.timeline import list_timeline
 from crowdplan.triage.workflow import OPEN, Decision, Status, staff_actions, status_targets
 
 bp = staff_blueprint("triage", __name__, url_prefix="/staff/inbox")
@@ -203,11 +204,6 @@ def case(suggestion_id: int):
 
 
 def _render_case(s: Suggestion, status: int = 200):
-    events = db.session.scalars(
-        select(SuggestionEvent)
-        .where(SuggestionEvent.suggestion_id == s.id)
-        .order_by(SuggestionEvent.created_at, SuggestionEvent.id)
-    ).all()
     status_form = StatusForm()
     status_form.status.choices = [(t.value, status_label(t)) for t in status_targets(s.status)]
     close_form = CloseForm()
@@ -225,7 +221,7 @@ def _render_case(s: Suggestion, status: int = 200):
         render_template(
             "triage/case.html",
             s=s,
-            events=events,
+            entries=list_timeline(s, public=False),
             reply_form=ReplyForm(text=s.reply_text),
             close_form=close_form,
             status_form=status_form,
