@@ -28,6 +28,15 @@ def decision_label(value: str | None) -> str:
     }.get(value or "", value or "")
 
 
+def stance_label(value: str | None) -> str:
+    """支持, 反对, 建议."""
+    return {
+        "support": _("Support"),
+        "oppose": _("Oppose"),
+        "suggest": _("Suggest"),
+    }.get(value or "", value or "")
+
+
 def rating_label(value: str | None) -> str:
     """满意, 基本满意, 不满意."""
     return {
@@ -64,6 +73,7 @@ def action_label(value: str) -> str:
 TEMPLATE_GLOBALS = {
     "status_label": status_label,
     "decision_label": decision_label,
+    "stance_label": stance_label,
     "rating_label": rating_label,
     "flag_label": flag_label,
     "action_label": action_label,
