@@ -99,6 +99,8 @@ class Config:
     # so rate limits and secure cookies see the client, not the proxy. 0: none trusted.
     PROXY_COUNT = int(os.environ.get("PROXY_COUNT", "0"))
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
+    # The bureau that runs the site: named at the head of every adoption report (报批材料).
+    BUREAU_NAME = os.environ.get("CROWDPLAN_BUREAU_NAME", "咸宁市自然资源和规划局")
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("CROWDPLAN_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh_CN", "en")

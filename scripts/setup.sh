@@ -13,9 +13,11 @@ die() { printf '\n[setup] ERROR: %s\n\n' "$*" >&2; exit 1; }
 
 installed() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"; }
 
-packages=(libsqlite3-mod-spatialite python3 python3-venv)
+# Pango and the Noto CJK fonts: WeasyPrint renders the adoption report as PDF with them, offline.
+packages=(libsqlite3-mod-spatialite python3 python3-venv libpango-1.0-0 libpangoft2-1.0-0
+  libharfbuzz-subset0 fonts-noto-cjk)
 if [ "$mode" = test ]; then
-  packages+=(postgresql-15-postgis-3 redis-server chromium fonts-noto-cjk)
+  packages+=(postgresql-15-postgis-3 redis-server chromium)
 fi
 missing=()
 if command -v dpkg-query >/dev/null; then

@@ -87,3 +87,55 @@ def write_geojson(tmp_path: Path, data, name: str = "areas.geojson") -> Path:
     else:
         path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
     return path
+
+
+def create_topic(*, code: str = "topic", name: str = "测试议题", reply_days: int = 10):
+    """A topic."""
+    from crowdplan.core.models import Topic
+
+    topic = Topic(code=code, name=name, name_en=code.title(), reply_days=reply_days)
+    db.session.add(topic)
+    db.session.flush()
+    return topic
+
+
+def create_plan(
+    *,
+    department: Department,
+    title: str = "测试规划",
+    opens_at=None,
+    closes_at=None,
+    results_at=None,
+    fingerprint: str = "f" * 64,
+):
+    """A published plan with one version (public notice and results as given)."""
+    from crowdplan.plans.models import Plan, PlanType, PlanVersion
+
+    plan_type = PlanType(code=f"type-{title}", name="控制性详细规划", name_en="Regulatory plan")
+    plan = Plan(plan_type=plan_type, department=department)
+    version = PlanVersion(
+        plan=plan,
+        title=title,
+        notice_opens_at=opens_at,
+        notice_closes_at=closes_at,
+        published_at=opens_at,
+        results_published_at=results_at,
+        fingerprint=fingerprint,
+    )
+    db.session.add_all([plan_type, plan, version])
+    db.session.flush()
+    return plan
+
+
+def create_suggestion(*, topic, lon: float = 114.05, lat: float = 29.05, **fields):
+    """A suggestion row exactly as given (no routing, no workflow): for counting tests."""
+    from shapely.geometry import Point
+
+    from crowdplan.suggestions.models import Suggestion
+
+    fields.setdefault("stance", "suggest")
+    fields.setdefault("text", "测试意见")
+    s = Suggestion(topic_id=topic.id, point=from_shape(Point(lon, lat), srid=4326), **fields)
+    db.session.add(s)
+    db.session.flush()
+    return s

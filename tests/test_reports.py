@@ -30,7 +30,7 @@ def test_report_of_the_plan_with_results_lists_every_decision(demo_full, client)
         ("不属于本规划范围", "停车设施"),
     ):
         assert decision in html and reason in html
-    assert 'class="total">3<' in html
+    assert 'data-count="received">3<' in html
     plan_page = client.get(f"/plans/{plan_id}").get_data(as_text=True)
     assert "你说我做" in plan_page and f'href="/plans/{plan_id}/report"' in plan_page
 

@@ -1,5 +1,7 @@
 """Every figure on /stats against a query written independently here (raw SQL)."""
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import text
 
@@ -45,16 +47,17 @@ def test_headline_figures_match_independent_queries(demo_full, client):
                 f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND decision IN ('adopted', 'partly')"
             ),
         }
-        total = _one(f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND status <> 'merged'")
-        replied = _one(
-            f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND status <> 'merged' AND replied_at IS NOT NULL"
-        )
+        # Merged cases count as their own opinions (crowdplan.triage.figures).
+        total = _one(f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND status <> 'not_accepted'")
+        replied = _one(f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND replied_at IS NOT NULL")
         on_time = _one(
-            f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND status <> 'merged' AND replied_at <= reply_due_at"
+            f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND replied_at < reply_due_at"
         )
-        decided = _one(
-            f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND status <> 'merged' AND decision IS NOT NULL"
+        late = _one(
+            f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND (replied_at >= reply_due_at OR (replied_at IS NULL AND status NOT IN ('not_accepted', 'closed') AND reply_due_at < :now))",
+            now=datetime.now(UTC).replace(tzinfo=None),
         )
+        decided = _one(f"SELECT COUNT(*) FROM suggestions WHERE {pub} AND decision IS NOT NULL")
         people = _one(
             f"SELECT COUNT(DISTINCT s.author_id) FROM suggestions s JOIN users u ON u.id = s.author_id WHERE s.{pub} AND u.role <> 'organisation'"
         )
@@ -64,9 +67,8 @@ def test_headline_figures_match_independent_queries(demo_full, client):
     for key, value in expected.items():
         assert data[key] == value, key
     assert data["views"] == 3 and data["unique_visitors"] == 2
-    assert data["replied_pct"] == _pct(replied, total) and data["on_time_pct"] == _pct(
-        on_time, replied
-    )
+    assert data["replied_pct"] == _pct(replied, total)
+    assert data["on_time_pct"] == _pct(on_time, on_time + late)
     assert data["adoption_rate_pct"] == _pct(expected["adopted"], decided)
     assert data["people"] == people and data["members_represented"] == members == 120
     assert data["plans_in_notice"] == 1
@@ -97,7 +99,7 @@ def test_breakdowns_match_independent_queries(demo_full, client):
         by_dept = dict(
             db.session.execute(
                 text(
-                    "SELECT d.code, COUNT(*) FROM suggestions s JOIN departments d ON d.id = s.department_id WHERE s.visibility = 'published' AND s.status <> 'merged' GROUP BY d.code"
+                    "SELECT d.code, COUNT(*) FROM suggestions s JOIN departments d ON d.id = s.department_id WHERE s.visibility = 'published' GROUP BY d.code"
                 )
             ).all()
         )
@@ -243,7 +245,7 @@ def test_by_plan_and_department_medians_match_independent_queries(demo_full, cli
             )
         }
         rows = _raw(
-            "SELECT d.code, s.created_at, s.replied_at, s.reply_due_at FROM suggestions s JOIN departments d ON d.id = s.department_id WHERE s.visibility = 'published' AND s.status <> 'merged'"
+            "SELECT d.code, s.created_at, s.replied_at, s.reply_due_at, s.status FROM suggestions s JOIN departments d ON d.id = s.department_id WHERE s.visibility = 'published'"
         )
     assert {p["id"] for p in data["by_plan"]} == published
     for p in data["by_plan"]:
@@ -252,20 +254,27 @@ def test_by_plan_and_department_medians_match_independent_queries(demo_full, cli
     assert sum(p["adopted"] for p in data["by_plan"]) >= 1  # the demo plan with results
     hours: dict[str, list[int]] = {}
     on_time: dict[str, int] = {}
-    for code, created, replied, due in rows:
+    late: dict[str, int] = {}
+    now = datetime.now(UTC)
+    for code, created, replied, due, status in rows:
+        awaiting = status not in ("not_accepted", "closed")
         if replied is None:
+            # Still owed a reply past the deadline: late (an open overdue case is not on time).
+            late[code] = late.get(code, 0) + int(bool(due and awaiting and _as_utc(due) < now))
             continue
         h = (_as_utc(replied) - _as_utc(created)).total_seconds() / 3600
         hours.setdefault(code, []).append(int(h + 0.5))  # to the nearest hour
-        on_time[code] = on_time.get(code, 0) + int(
-            due is not None and _as_utc(replied) <= _as_utc(due)
-        )
+        in_time = due is not None and _as_utc(replied) < _as_utc(due)
+        on_time[code] = on_time.get(code, 0) + int(in_time)
+        late[code] = late.get(code, 0) + int(due is not None and not in_time)
     assert hours, "the demo has replied suggestions"
     for d in data["by_department"]:
         if d["code"] in hours:
             assert d["median_reply_days"] == round(median(hours[d["code"]]) / 24, 1), d
             assert d["replied"] == len(hours[d["code"]])
-            assert d["on_time_pct"] == _pct(on_time[d["code"]], len(hours[d["code"]]))
+            assert d["on_time_pct"] == _pct(
+                on_time[d["code"]], on_time[d["code"]] + late[d["code"]]
+            )
         else:
             assert d["median_reply_days"] is None and d["replied"] == 0
 

@@ -19,7 +19,8 @@ from crowdplan.dialect import hours_between, local_date, utc_offset_minutes
 from crowdplan.extensions import db, redis_client
 from crowdplan.plans.models import PlanVersion
 from crowdplan.stats.models import UniqueVisitor, ViewCount
-from crowdplan.suggestions.models import Suggestion, Visibility
+from crowdplan.suggestions.models import Suggestion
+from crowdplan.triage import figures as measures
 
 log = logging.getLogger(__name__)
 
@@ -27,10 +28,6 @@ MIN_CASES_TO_RANK = 5
 DAILY_DAYS = 30  # the daily chart
 WEEKLY_WEEKS = 26  # the weekly chart, whole weeks starting on Monday
 UNDER_REPRESENTED = 0.5  # share of suggestions below half the share of population
-
-
-def _pct(part: int, whole: int) -> float | None:
-    return round(100.0 * part / whole, 1) if whole else None
 
 
 @dataclass
@@ -50,6 +47,16 @@ class Figures:
     adopted: int = 0
     adoption_rate_pct: float | None = None
     satisfaction_pct: float | None = None
+    # The counts behind the rates (crowdplan.triage.figures defines each).
+    accepted: int = 0
+    not_accepted: int = 0
+    merged: int = 0
+    replied: int = 0
+    on_time: int = 0
+    late: int = 0
+    overdue: int = 0
+    decided: int = 0
+    undecided: int = 0
     by_topic: list[dict] = field(default_factory=list)
     by_area: list[dict] = field(default_factory=list)
     by_department: list[dict] = field(default_factory=list)
@@ -59,7 +66,7 @@ class Figures:
 
 
 def _public():
-    return Suggestion.visibility == Visibility.PUBLISHED
+    return measures.counted()
 
 
 def compute(now: datetime | None = None) -> Figures:
@@ -68,11 +75,11 @@ def compute(now: datetime | None = None) -> Figures:
     f = Figures()
     _plans(f, now)
     _views(f)
-    _participation(f)
-    _outcomes(f)
+    f.people, f.organisations, f.members_represented = participation()
+    _outcomes(f, now)
     f.by_topic = _by_topic()
     f.by_area = _by_area()
-    f.by_department = _by_department()
+    f.by_department = _by_department(now)
     f.by_plan = _by_plan(now)
     f.daily, f.weekly = _over_time(now)
     return f
@@ -105,16 +112,18 @@ def _views(f: Figures) -> None:
     )
 
 
-def _participation(f: Figures) -> None:
-    f.suggestions = db.session.scalar(select(func.count()).select_from(Suggestion).where(_public()))
+def participation(*where) -> tuple[int, int, int]:
+    """People, organisations and members represented among the counted opinions matching
+    `where` (the headline, or one plan's adoption report)."""
+    counted = (_public(), *where)
     authors = (
         select(Suggestion.author_id, User.role)
         .join(User, User.id == Suggestion.author_id)
-        .where(_public())
+        .where(*counted)
         .distinct()
         .subquery()
     )
-    f.organisations = db.session.scalar(
+    organisations = db.session.scalar(
         select(func.count()).select_from(authors).where(authors.c.role == "organisation")
     )
     people_accounts = db.session.scalar(
@@ -122,36 +131,35 @@ def _participation(f: Figures) -> None:
     )
     guests = db.session.scalar(
         select(func.count(func.distinct(Suggestion.contact_email_index))).where(
-            _public(), Suggestion.author_id.is_(None)
+            *counted, Suggestion.author_id.is_(None)
         )
     )
-    f.people = people_accounts + guests
     per_org = (
         select(func.max(Suggestion.org_members).label("m"))
-        .where(_public(), Suggestion.org_members.is_not(None))
+        .where(*counted, Suggestion.org_members.is_not(None))
         .group_by(Suggestion.author_id)
         .subquery()
     )
-    f.members_represented = int(db.session.scalar(select(func.coalesce(func.sum(per_org.c.m), 0))))
+    members = int(db.session.scalar(select(func.coalesce(func.sum(per_org.c.m), 0))))
+    return people_accounts + guests, organisations, members
 
 
-def _outcomes(f: Figures) -> None:
-    row = db.session.execute(
+def _outcomes(f: Figures, now: datetime) -> None:
+    t = measures.tally(now=now)
+    f.suggestions, f.accepted = t["counted"], t["accepted"]
+    f.merged, f.replied = t["merged"], t["replied"]
+    f.not_accepted = t["counted"] - t["accepted"]
+    f.on_time, f.late, f.overdue = t["on_time"], t["late"], t["overdue"]
+    f.adopted, f.decided, f.undecided = t["adopted"], t["decided"], t["undecided"]
+    for name, value in measures.rates(t).items():
+        setattr(f, name, value)
+    satisfied, rated = db.session.execute(
         select(
-            func.count(),
-            func.count(Suggestion.replied_at),
-            func.sum(case((Suggestion.replied_at <= Suggestion.reply_due_at, 1), else_=0)),
-            func.sum(case((Suggestion.decision.in_(["adopted", "partly"]), 1), else_=0)),
-            func.count(Suggestion.decision),
             func.sum(case((Suggestion.rating.in_(["satisfied", "basic"]), 1), else_=0)),
             func.count(Suggestion.rating),
-        ).where(_public(), Suggestion.status != "merged")
+        ).where(_public())
     ).one()
-    total, replied, on_time, adopted, decided, satisfied, rated = (int(v or 0) for v in row)
-    f.replied_pct = _pct(replied, total)
-    f.on_time_pct = _pct(on_time, replied)
-    f.adopted, f.adoption_rate_pct = adopted, _pct(adopted, decided)
-    f.satisfaction_pct = _pct(satisfied, rated)
+    f.satisfaction_pct = measures.pct(int(satisfied or 0), int(rated or 0))
 
 
 def _by_topic() -> list[dict]:
@@ -203,47 +211,37 @@ def _by_area() -> list[dict]:
     return rows
 
 
-def _by_department() -> list[dict]:
+def _by_department(now: datetime) -> list[dict]:
     """Cases, replies, on-time rate and median reply time per department, all grouped in SQL.
 
     The median comes from a histogram of reply times rounded to the hour (a few hundred rows per
     department at most), so no per-case rows are fetched even at a million suggestions.
     """
     # Grouped on suggestions alone (no join: SQLite would loop over them once per department).
-    counted = (_public(), Suggestion.status != "merged", Suggestion.department_id.is_not(None))
-    per_department = db.session.execute(
-        select(
-            Suggestion.department_id,
-            func.count(),
-            func.count(Suggestion.replied_at),
-            func.sum(case((Suggestion.replied_at <= Suggestion.reply_due_at, 1), else_=0)),
-        )
-        .where(*counted)
-        .group_by(Suggestion.department_id)
-    ).all()
+    routed = Suggestion.department_id.is_not(None)
+    per_department = measures.tally_by(Suggestion.department_id, routed, now=now)
     departments = {d.id: d for d in db.session.scalars(select(Department))}
-    totals = [
-        (departments[i].code, departments[i].name, departments[i].name_en, n, replied, on_time)
-        for i, n, replied, on_time in per_department
-    ]
     hours = func.round(hours_between(Suggestion.replied_at, Suggestion.created_at))
-    histogram: dict[str, list[tuple[int, int]]] = {}
+    histogram: dict[int, list[tuple[int, int]]] = {}
     for department_id, bucket, n in db.session.execute(
         select(Suggestion.department_id, hours, func.count())
-        .where(*counted, Suggestion.replied_at.is_not(None))
+        .where(_public(), routed, Suggestion.replied_at.is_not(None))
         .group_by(Suggestion.department_id, hours)
         .order_by(Suggestion.department_id, hours)
     ):
-        histogram.setdefault(departments[department_id].code, []).append((int(bucket), int(n)))
+        histogram.setdefault(department_id, []).append((int(bucket), int(n)))
     result = []
-    for code, name, name_en, cases, replied, on_time in totals:
-        median_hours = _histogram_median(histogram.get(code, []))
+    for department_id, t in per_department.items():
+        d = departments[department_id]
+        median_hours = _histogram_median(histogram.get(department_id, []))
         result.append({
-            "code": code, "name": name, "name_en": name_en, "cases": int(cases),
-            "replied": int(replied), "on_time": int(on_time or 0),
+            "code": d.code, "name": d.name, "name_en": d.name_en, "cases": t["counted"],
+            "replied": t["replied"], "on_time": t["on_time"], "late": t["late"],
+            "overdue": t["overdue"], "merged": t["merged"], "adopted": t["adopted"],
+            "decided": t["decided"],
             "median_reply_days": None if median_hours is None else round(median_hours / 24, 1),
-            "on_time_pct": _pct(int(on_time or 0), int(replied)),
-            "ranked": cases >= MIN_CASES_TO_RANK,
+            **measures.rates(t),
+            "ranked": t["counted"] >= MIN_CASES_TO_RANK,
         })  # fmt: skip
     return sorted(result, key=lambda g: (not g["ranked"], -(g["on_time_pct"] or 0), g["code"]))
 
@@ -280,19 +278,7 @@ def _by_plan(now: datetime) -> list[dict]:
         )
         .order_by(PlanVersion.plan_id)
     ).all()
-    suggestions = {
-        plan_id: (int(n), int(replied), int(adopted or 0))
-        for plan_id, n, replied, adopted in db.session.execute(
-            select(
-                Suggestion.plan_id,
-                func.count(),
-                func.count(Suggestion.replied_at),
-                func.sum(case((Suggestion.decision.in_(["adopted", "partly"]), 1), else_=0)),
-            )
-            .where(_public(), Suggestion.plan_id.is_not(None))
-            .group_by(Suggestion.plan_id)
-        )
-    }
+    per_plan = measures.tally_by(Suggestion.plan_id, Suggestion.plan_id.is_not(None), now=now)
     views = dict(
         db.session.execute(
             select(ViewCount.object_id, func.sum(ViewCount.views))
@@ -308,13 +294,17 @@ def _by_plan(now: datetime) -> list[dict]:
         ).all()
     )
     rows = []
+    empty = dict.fromkeys(measures.measures(now), 0)
     for v in versions:
-        n, replied, adopted = suggestions.get(v.plan_id, (0, 0, 0))
+        t = per_plan.get(v.plan_id, empty)
         rows.append({
             "id": v.plan_id, "title": v.title, "stage": v.stage(now).value,
             "views": int(views.get(v.plan_id, 0)),
             "unique_visitors": int(visitors.get(v.plan_id, 0)),
-            "suggestions": n, "replied": replied, "adopted": adopted,
+            "suggestions": t["counted"], "replied": t["replied"], "adopted": t["adopted"],
+            "not_accepted": t["counted"] - t["accepted"], "merged": t["merged"],
+            "on_time": t["on_time"], "late": t["late"], "overdue": t["overdue"],
+            "decided": t["decided"], "undecided": t["undecided"], **measures.rates(t),
         })  # fmt: skip
     return rows
 

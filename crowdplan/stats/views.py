@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from itertools import groupby
 
 from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request
 from flask_login import current_user
@@ -30,7 +29,7 @@ def _report_plan(plan_id: int):
     return plan, version
 
 
-def _download(body: str, filename: str, mimetype: str) -> Response:
+def _download(body: str | bytes, filename: str, mimetype: str) -> Response:
     return Response(
         body,
         mimetype=mimetype,
@@ -38,20 +37,32 @@ def _download(body: str, filename: str, mimetype: str) -> Response:
     )
 
 
+def _report_page(plan_id: int) -> tuple[object, str]:
+    plan, version = _report_plan(plan_id)
+    rows = report.plan_report(plan.id)
+    html = render_template(
+        "stats/plan_report.html",
+        plan=plan,
+        rows=rows,
+        groups=report.group_rows(rows),
+        summary=report.plan_summary(plan, version, utcnow()),
+    )
+    return plan, html
+
+
 @bp.get("/plans/<int:plan_id>/report")
 def plan_report(plan_id: int):
     """意见采纳情况及理由: every suggestion with its decision and reason, printable."""
-    plan, version = _report_plan(plan_id)
-    rows = report.plan_report(plan.id)
-    groups = [(topic, list(items)) for topic, items in groupby(rows, key=lambda r: r["topic_name"])]
-    return render_template(
-        "stats/plan_report.html",
-        plan=plan,
-        version=version,
-        rows=rows,
-        groups=groups,
-        counts=report.decision_counts(rows),
-    )
+    return _report_page(plan_id)[1]
+
+
+@bp.get("/plans/<int:plan_id>/report.pdf")
+def plan_report_pdf(plan_id: int):
+    """The adoption report as an A4 PDF for the approval file (报批材料)."""
+    from crowdplan.stats.pdf import render_pdf  # WeasyPrint loads slowly; only this route
+
+    plan, html = _report_page(plan_id)
+    return _download(render_pdf(html), f"plan-{plan.id}-report.pdf", "application/pdf")
 
 
 @bp.get("/plans/<int:plan_id>/report.csv")

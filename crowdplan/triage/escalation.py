@@ -14,15 +14,14 @@ from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.suggestions.models import Suggestion, Visibility
-from crowdplan.triage.workflow import OPEN
+from crowdplan.triage import figures
 
 
 def list_overdue(now: datetime) -> list[Suggestion]:
     """Open, visible suggestions past their reply deadline that were not escalated yet."""
     query = select(Suggestion).where(
-        Suggestion.status.in_([s.value for s in OPEN]),
+        figures.overdue(now),
         Suggestion.visibility != Visibility.UNCONFIRMED,
-        Suggestion.reply_due_at < now,
         Suggestion.escalated_at.is_(None),
     )
     return list(db.session.scalars(query.order_by(Suggestion.reply_due_at)))

@@ -30,6 +30,15 @@ def decision_label(value: str | None) -> str:
     }.get(value or "", value or "")
 
 
+def stance_label(value: str | None) -> str:
+    """支持, 反对, 建议."""
+    return {
+        "support": _("Support"),
+        "oppose": _("Oppose"),
+        "suggest": _("Suggest"),
+    }.get(value or "", value or "")
+
+
 def rating_label(value: str | None) -> str:
     """非常满意, 满意, 基本满意, 不满意, 非常不满意 (the 好差评 scale)."""
     return {
@@ -82,23 +91,14 @@ def action_label(value: str) -> str:
     return event_label(value)
 
 
-def stance_label(value: str | None) -> str:
-    """支持, 反对, 建议."""
-    return {
-        "support": _("Support"),
-        "oppose": _("Oppose"),
-        "suggest": _("Suggest"),
-    }.get(value or "", value or "")
-
-
 TEMPLATE_GLOBALS = {
     "status_label": status_label,
     "decision_label": decision_label,
+    "stance_label": stance_label,
     "rating_label": rating_label,
     "flag_label": flag_label,
     "action_label": action_label,
     "event_label": event_label,
-    "stance_label": stance_label,
     "area_label": area_label,
     "department_label": department_label,
 }

@@ -16,6 +16,7 @@ from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.suggestions.models import Suggestion
+from crowdplan.triage import figures
 from crowdplan.triage.models import Follow
 
 
@@ -97,7 +98,7 @@ def department_assigned(s: Suggestion) -> None:
 
 def department_transferred(s: Suggestion, *, reason: str) -> None:
     """Tell the receiving department (and its head when the case is already overdue)."""
-    overdue = s.reply_due_at is not None and s.reply_due_at <= utcnow()
+    overdue = figures.is_overdue(s, utcnow())
     _tell_department(
         s,
         _("Suggestion #%(id)d transferred to your department", id=s.id),

@@ -18,6 +18,7 @@ from crowdplan.geo import maps, spatial
 from crowdplan.main.views import embed_map, tiles
 from crowdplan.suggestions.models import Suggestion, Visibility
 from crowdplan.suggestions.queries import lonlat
+from crowdplan.triage import figures
 from crowdplan.triage import operations as ops
 from crowdplan.triage.forms import (
     BulkForm,
@@ -72,9 +73,12 @@ def inbox():
     now = utcnow()
     m = maps.base_map(tiles())
     cases = []
+    overdue_ids = set()
     for s in page.items:
         lon, lat = lonlat(s)
-        overdue = bool(s.reply_due_at and s.reply_due_at < now and s.status in OPEN)
+        overdue = figures.is_overdue(s, now)
+        if overdue:
+            overdue_ids.add(s.id)
         cases.append(
             {"lon": lon, "lat": lat, "label": f"#{s.id} {s.topic.label}", "overdue": overdue}
         )
@@ -92,8 +96,15 @@ def inbox():
         areas=core.list_current_areas(),
         statuses=list(Status),
         args=request.args,
-        now=now,
+        overdue_ids=overdue_ids,
+        counts=_counts(ids, now),
     )
+
+
+def _counts(department_ids: list[int], now) -> dict:
+    """The chosen departments' public figures, as /stats counts them."""
+    t = figures.tally(Suggestion.department_id.in_(department_ids), now=now)
+    return {**t, **figures.rates(t)}
 
 
 def _filtered(query):
@@ -121,9 +132,7 @@ def _filtered(query):
     if args.get("plan", type=int):
         query = query.where(Suggestion.plan_id == args.get("plan", type=int))
     if args.get("overdue"):
-        query = query.where(
-            Suggestion.reply_due_at < utcnow(), Suggestion.status.in_([s.value for s in OPEN])
-        )
+        query = query.where(figures.overdue(utcnow()))
     if args.get("flagged"):
         query = query.where(Suggestion.routing_flags.is_not(None))
     return query
@@ -231,7 +240,7 @@ def _render_case(s: Suggestion, status: int = 200):
             actions=set(staff_actions(s.status)),
             merged_into=db.session.get(Suggestion, s.merged_into_id) if s.merged_into_id else None,
             templates=templates,
-            now=utcnow(),
+            is_overdue=figures.is_overdue(s, utcnow()),
         ),
         status,
     )
