@@ -126,7 +126,7 @@ class DatabaseInt(IntegerConverter):
 
 
 def _register_hooks(app: Flask) -> None:
-    from crowdplan.i18n import template_globals
+    from crowdplan.i18n import TEMPLATE_FILTERS, template_globals
 
     @app.before_request
     def _writer_lock():
@@ -160,6 +160,8 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     app.context_processor(template_globals)
+    # Deadlines and notice ends are stored exclusive; templates print them through these.
+    app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
 
 

@@ -6,6 +6,7 @@ from flask import current_app, has_request_context, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 
+from crowdplan import dates
 from crowdplan.core.models import utcnow
 
 LANG_COOKIE = "lang"
@@ -61,3 +62,16 @@ def template_globals() -> dict:
         "role_label": role_label,
         "now": utcnow,
     }
+
+
+def last_day_filter(end_exclusive) -> str:
+    """`|last_day`: a stored deadline or notice end as the last day people read (YYYY-MM-DD)."""
+    return dates.iso_day(dates.last_day(end_exclusive)) or ""
+
+
+def local_day_filter(moment) -> str:
+    """`|local_day`: an instant (a notice opening) as its date in the bureau's zone."""
+    return dates.iso_day(dates.local_date(moment)) or ""
+
+
+TEMPLATE_FILTERS = {"last_day": last_day_filter, "local_day": local_day_filter}

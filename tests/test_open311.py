@@ -212,7 +212,8 @@ def test_request_json_and_xml_have_the_spec_fields(demo, client, submit_key):
         s = db.session.get(Suggestion, int(sid))
         assert obj["agency_responsible"] == s.department.name
         due = datetime.fromisoformat(obj["expected_datetime"])
-        assert due == s.reply_due_at
+        # The last second of the deadline's last day: one second before the stored end.
+        assert due.time().isoformat() == "23:59:59" and due + timedelta(seconds=1) == s.reply_due_at
 
 
 def test_posted_request_reaches_the_inbox_and_shows_reply_and_decision(

@@ -68,7 +68,10 @@ def _api_paths() -> dict:
                 "One plan with its view count, layers and documents",
                 tag="plans",
                 params=(PLAN_ID,),
-                responses={"200": _json("The plan"), "404": ERROR},
+                responses={
+                    "200": _json("The plan", {"$ref": "#/components/schemas/Plan"}),
+                    "404": ERROR,
+                },
             )
         },
         f"{p}/plans/{{plan_id}}/layers": {
@@ -103,7 +106,9 @@ def _api_paths() -> dict:
                     },
                 },
                 responses={
-                    "201": _json("The stored suggestion"),
+                    "201": _json(
+                        "The stored suggestion", {"$ref": "#/components/schemas/Suggestion"}
+                    ),
                     "400": ERROR,
                     "401": ERROR,
                     "403": ERROR,
@@ -120,7 +125,11 @@ def _api_paths() -> dict:
                 "One published suggestion (a staff-read key sees private details)",
                 tag="suggestions",
                 params=(_param("suggestion_id", "integer", where="path"),),
-                responses={"200": _json("The suggestion"), "403": ERROR, "404": ERROR},
+                responses={
+                    "200": _json("The suggestion", {"$ref": "#/components/schemas/Suggestion"}),
+                    "403": ERROR,
+                    "404": ERROR,
+                },
             )
         },
         f"{p}/suggestions/viewport": {
@@ -196,6 +205,14 @@ def _o311(summary: str, fmt: str, *, params=(), ok="200", extra_errors=(), **ext
     return _op(summary, tag="open311", params=params, responses=responses, **extra)
 
 
+OPEN311_DATES = (
+    "Date-times carry the bureau's offset (e.g. +08:00). expected_datetime is the end of the "
+    "reply deadline's last working day (23:59:59); notice_start_datetime is the start of the "
+    "notice's first day (00:00:00) and notice_end_datetime the end of its last day (23:59:59), "
+    "for the plan version the request was made on."
+)
+
+
 def _open311_paths() -> dict:
     v2 = "/open311/v2"
     request_form = {
@@ -234,6 +251,7 @@ def _open311_paths() -> dict:
                     _param("status", enum=["open", "closed"]),
                 ),
                 extra_errors=("400", "404"),
+                description=OPEN311_DATES,
             ),
             "post": _o311(
                 "Create a service request (API key with scope submit)",
@@ -252,10 +270,64 @@ def _open311_paths() -> dict:
                 f,
                 params=(_param("service_request_id", where="path"),),
                 extra_errors=("404",),
+                description=OPEN311_DATES,
             )
         },
     )
     return paths
+
+
+INSTANT = {"type": ["string", "null"], "format": "date-time"}
+DAY = {"type": ["string", "null"], "format": "date"}
+DATES_NOTE = (
+    "Instants (…_at) are RFC 3339 in UTC with the offset. A reply deadline and a notice end are "
+    "stored as the exclusive instant that ends their last day (local midnight after it, in the "
+    "bureau's time zone, Asia/Shanghai by default); the …_day/…_date fields give the dates "
+    "people read, both notice days inclusive."
+)
+
+
+def _dated(description: str, **fields: tuple[dict, str]) -> dict:
+    """An object schema documenting its date fields; the other fields are not constrained."""
+    return {
+        "type": "object",
+        "description": f"{description} {DATES_NOTE}",
+        "properties": {
+            name: {**kind, "description": text} for name, (kind, text) in fields.items()
+        },
+    }
+
+
+def _dated_schemas() -> dict:
+    return {
+        "Plan": _dated(
+            "A plan as its public version shows it.",
+            notice_opens_at=(INSTANT, "When the notice opened: local midnight of its first day."),
+            notice_closes_at=(
+                INSTANT,
+                "When commenting ends (exclusive): local midnight after the last day, or the "
+                "instant of an early close.",
+            ),
+            notice_first_day=(DAY, "The first day of the notice (inclusive), YYYY-MM-DD."),
+            notice_last_day=(DAY, "The last day of the notice (inclusive), YYYY-MM-DD."),
+            results_published_at=(INSTANT, "When the adoption results were published."),
+            published_at=(INSTANT, "When this version was published."),
+        ),
+        "Suggestion": _dated(
+            "A public suggestion.",
+            created_at=(INSTANT, "When it was received."),
+            reply_due_at=(
+                INSTANT,
+                "The reply deadline (exclusive): local midnight after the last working day.",
+            ),
+            reply_due_date=(
+                DAY,
+                "The reply deadline as people read it: the last working day, YYYY-MM-DD.",
+            ),
+            replied_at=(INSTANT, "When staff replied."),
+            closed_at=(INSTANT, "When the case was closed."),
+        ),
+    }
 
 
 def _components() -> dict:
@@ -273,6 +345,7 @@ def _components() -> dict:
             },
         },
         "schemas": {
+            **_dated_schemas(),
             "Error": {
                 "type": "object",
                 "required": ["error"],

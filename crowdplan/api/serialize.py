@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from flask import url_for
 from geoalchemy2.shape import to_shape
 from shapely.geometry import mapping
 
+from crowdplan import dates
 from crowdplan.core.models import Area, Department, Topic, utcnow
 from crowdplan.plans.models import Plan, PlanVersion
 from crowdplan.stats.counting import total_views
@@ -17,8 +18,11 @@ from crowdplan.suggestions.queries import lonlat, public_name, public_text
 
 
 def iso(value: datetime | None) -> str | None:
-    """RFC 3339 (UTC offset) or None."""
-    return value.isoformat() if value is not None else None
+    """RFC 3339 in UTC with its offset (2026-12-16T16:00:00+00:00), or None."""
+    if value is None:
+        return None
+    # Naive values are UTC by the storage convention; never print one without its offset.
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC).isoformat()
 
 
 def ref(obj: Department | Topic | None) -> dict | None:
@@ -66,6 +70,9 @@ def plan(version: PlanVersion, *, detail: bool = False) -> dict:
         "stage": version.stage(utcnow()).value,
         "notice_opens_at": iso(version.notice_opens_at),
         "notice_closes_at": iso(version.closes_at()),
+        # The dates people read: both inclusive, in the bureau's time zone.
+        "notice_first_day": dates.iso_day(dates.local_date(version.notice_opens_at)),
+        "notice_last_day": dates.iso_day(dates.last_day(version.closes_at())),
         "results_published_at": iso(version.results_published_at),
         "areas": [a.adcode for a in p.areas],
         "views": total_views("plan", p.id),
@@ -126,6 +133,7 @@ def suggestion(s: Suggestion, *, private: bool = False) -> dict:
         "plan_id": s.plan_id,
         "department": ref(s.department),
         "reply_due_at": iso(s.reply_due_at),
+        "reply_due_date": dates.iso_day(dates.last_day(s.reply_due_at)),
         "reply": mask_personal_data(s.reply_text) if s.reply_text else None,
         "replied_at": iso(s.replied_at),
         "decision": s.decision,

@@ -22,6 +22,7 @@ def _actions() -> dict[str, str]:
         "document_added": _("Document added"),
         "plan_published": _("Plan published"),
         "notice_closed": _("Public notice closed early"),
+        "notice_handed_over": _("Public notice handed over to the new version"),
         "results_published": _("Results published"),
         "version_created": _("New plan version"),
         "routing_rule_saved": _("Routing rule saved"),
@@ -115,7 +116,13 @@ def _state_words(action: str):
         return status_label
     if action.startswith("moderation_") or action == "auto_hidden":
         return visibility_label
-    if action in ("plan_created", "plan_published", "notice_closed", "results_published"):
+    if action in (
+        "plan_created",
+        "plan_published",
+        "notice_closed",
+        "notice_handed_over",
+        "results_published",
+    ):
         return stage_label
     if action == "review_mode_changed":
         return review_mode_label

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from crowdplan import dates
 from crowdplan.core import operations as core
 from crowdplan.core.models import Area, utcnow
 from crowdplan.extensions import db
@@ -60,8 +61,10 @@ def _create(row: dict, folder: Path) -> None:
 
 def _publish(version: PlanVersion, row: dict) -> None:
     now = utcnow()
-    opens = now - timedelta(days=row["opened_days_ago"])
-    closes = opens + timedelta(days=row["notice_days"])
+    # Whole local days, as the staff form enters them: notice_days days, both ends inclusive.
+    first_day = dates.local_date(now) - timedelta(days=row["opened_days_ago"])
+    opens = dates.start_of_day(first_day)
+    closes = dates.end_of_day_exclusive(first_day + timedelta(days=row["notice_days"] - 1))
     # Published when the notice opened, as the bureau would have done.
     plans.publish(version, opens_at=opens, closes_at=closes, actor=None, now=opens)
     if "results_days_ago" in row:

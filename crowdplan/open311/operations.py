@@ -12,11 +12,12 @@ from flask_babel import format_date
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from crowdplan import dates
 from crowdplan.core.models import Topic, utcnow
 from crowdplan.core.operations import list_topics
 from crowdplan.extensions import db
 from crowdplan.open311.render import Open311Error, w3c
-from crowdplan.plans.models import Plan
+from crowdplan.plans.models import Plan, PlanVersion
 from crowdplan.plans.queries import PlanFilters, list_public_plans
 from crowdplan.suggestions.models import Stance, Suggestion, Visibility
 from crowdplan.suggestions.privacy import mask_personal_data
@@ -97,7 +98,9 @@ def request_dict(s: Suggestion) -> dict:
     """A public suggestion as a GeoReport v2 request, plus plan and decision extensions."""
     lon, lat = lonlat(s)
     plan = db.session.get(Plan, s.plan_id) if s.plan_id else None
-    version = plan.public_version if plan else None
+    # The version the opinion was made on: a later version has its own window.
+    version = db.session.get(PlanVersion, s.plan_version_id) if s.plan_version_id else None
+    version = version or (plan.public_version if plan else None)
     updated = max(t for t in (s.created_at, s.routed_at, s.replied_at, s.closed_at) if t)
     photo = s.photos[0].name if s.photos else None
     return {
@@ -111,7 +114,7 @@ def request_dict(s: Suggestion) -> dict:
         "service_notice": service_notice(s),
         "requested_datetime": w3c(s.created_at),
         "updated_datetime": w3c(updated),
-        "expected_datetime": w3c(s.reply_due_at),
+        "expected_datetime": w3c(_end_of_last_day(s.reply_due_at)),
         "address": s.place_label or _area_name(s),
         "address_id": None,
         "zipcode": None,
@@ -121,7 +124,7 @@ def request_dict(s: Suggestion) -> dict:
         "plan_id": s.plan_id,
         "plan_title": version.title if version else None,
         "notice_start_datetime": w3c(version.notice_opens_at) if version else None,
-        "notice_end_datetime": w3c(version.closes_at()) if version else None,
+        "notice_end_datetime": w3c(_end_of_last_day(version.closes_at())) if version else None,
         "decision": s.decision,
         "decision_reason": mask_personal_data(s.decision_reason) if s.decision_reason else None,
     }
@@ -138,17 +141,21 @@ def _area_name(s: Suggestion) -> str | None:
     return area.label if area else None
 
 
+def _end_of_last_day(end_exclusive: datetime | None) -> datetime | None:
+    # Stored ends are the midnight after the last day; callers read 23:59:59 of the last day
+    # (with the bureau's offset), which is that day in any time zone they convert it to.
+    day = dates.last_day(end_exclusive)
+    return dates.end_of_day_local(day) if day else None
+
+
 def service_notice(s: Suggestion) -> str | None:
-    """Who answers and by when (the reply deadline in the bureau's calendar)."""
+    """Who answers and by when (the reply deadline's last day in the bureau's calendar)."""
     if s.department is None or s.reply_due_at is None:
         return None
-    tz = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    # The deadline is local midnight ending the last day, so the last day is the day before.
-    last_day = (s.reply_due_at.astimezone(tz) - timedelta(seconds=1)).date()
     return _(
         "%(department)s will reply by %(date)s.",
         department=s.department.label,
-        date=format_date(last_day, "long"),
+        date=format_date(dates.last_day(s.reply_due_at), "long"),
     )
 
 

@@ -70,9 +70,19 @@ class Plan(db.Model):
 
     @property
     def public_version(self) -> PlanVersion | None:
-        """The newest published version: what the public sees."""
+        """What the public sees now (see `version_at`)."""
+        return self.version_at(utcnow())
+
+    def version_at(self, now: datetime) -> PlanVersion | None:
+        """The version in public notice at `now`, else the newest published one.
+
+        A new version published while an earlier one is in notice waits for its own window:
+        until it opens, the earlier one is shown and takes the comments (publish hands the
+        notice over, so at most one version is in notice at a time).
+        """
         published = [v for v in self.versions if v.published_at is not None]
-        return published[-1] if published else None
+        in_notice = [v for v in published if v.stage(now) is Stage.NOTICE]
+        return (in_notice or published or [None])[-1]
 
 
 class PlanVersion(db.Model):

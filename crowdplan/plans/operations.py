@@ -6,9 +6,8 @@ import hashlib
 import json
 import secrets
 from collections.abc import Callable
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -16,6 +15,7 @@ from geoalchemy2.shape import from_shape, to_shape
 from shapely.geometry import mapping
 from sqlalchemy import select
 
+from crowdplan import dates
 from crowdplan.audit.models import record
 from crowdplan.core.models import Area, Department, utcnow
 from crowdplan.errors import AppError
@@ -32,6 +32,7 @@ from crowdplan.plans.models import (
     PlanVersion,
     Stage,
 )
+from crowdplan.plans.results import UndecidedOpinions, undecided_opinions
 from crowdplan.plans.styles import auto_style
 
 LAYER_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
@@ -185,6 +186,7 @@ def publish(
     version.notice_opens_at, version.notice_closes_at = opens_at, closes_at
     version.fingerprint = fingerprint(version)
     version.published_at = now
+    _hand_over_notice(version, actor=actor)
     record(
         "plan_published",
         version.plan,
@@ -195,14 +197,30 @@ def publish(
     return version
 
 
-def notice_window(opens_on: date, closes_on: date, tz: str) -> tuple[datetime, datetime]:
+def _hand_over_notice(new: PlanVersion, *, actor) -> None:
+    """An earlier version's notice runs until the new version's notice opens, then ends.
+
+    The public keeps commenting on what is in notice now, and no two windows overlap, so "the
+    version in notice" stays one version (see Plan.version_at). The earlier window is recorded
+    as closed early at the hand-over; its fingerprint (scheduled window) is unchanged.
+    """
+    for old in new.plan.versions:
+        if old is new or old.published_at is None or old.closes_at() <= new.notice_opens_at:
+            continue
+        old.closed_early_at = max(new.notice_opens_at, old.notice_opens_at)
+        record(
+            "notice_handed_over",
+            new.plan,
+            actor=actor,
+            reason=f"v{old.number} → v{new.number}",
+        )
+
+
+def notice_window(opens_on: date, closes_on: date) -> tuple[datetime, datetime]:
     """Instants of a notice from its first and last day (inclusive), in the bureau's time zone."""
-    zone = ZoneInfo(tz)
-    if opens_on < utcnow().astimezone(zone).date():
+    if opens_on < dates.local_date(utcnow()):
         raise AppError(_("The notice cannot open in the past."), code="bad_window")
-    opens = datetime.combine(opens_on, time(0), zone)
-    closes = datetime.combine(closes_on + timedelta(days=1), time(0), zone)
-    return opens.astimezone(UTC), closes.astimezone(UTC)
+    return dates.start_of_day(opens_on), dates.end_of_day_exclusive(closes_on)
 
 
 def close_early(
@@ -219,8 +237,8 @@ def close_early(
     if now < earliest:
         raise AppError(
             _(
-                "The notice cannot close before %(date)s, the legal minimum.",
-                date=earliest.date().isoformat(),
+                "The notice must stay open through %(date)s, the legal minimum.",
+                date=dates.iso_day(dates.last_day(earliest)),
             ),
             status=409,
             code="too_early",
@@ -247,6 +265,9 @@ def publish_results(version: PlanVersion, *, actor, now: datetime | None = None)
             status=409,
             code="bad_stage",
         )
+    undecided = undecided_opinions(version.plan)
+    if undecided:
+        raise UndecidedOpinions(undecided)
     version.results_published_at = now
     record("results_published", version.plan, actor=actor, from_state=stage, to_state=Stage.RESULTS)
     return version

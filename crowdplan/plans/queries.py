@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -14,6 +13,7 @@ from shapely import unary_union
 from shapely.geometry import mapping
 from sqlalchemy import and_, func, or_, select
 
+from crowdplan import dates
 from crowdplan.core.models import Area, utcnow
 from crowdplan.extensions import db
 from crowdplan.plans.models import Document, Plan, PlanType, PlanVersion, Stage, plan_areas
@@ -65,12 +65,25 @@ class PlanFilters:
         return {k: v for k, v in pairs.items() if v}
 
 
-def _public_versions():
-    """The newest published version number of each plan."""
-    return (
+def _public_versions(now: datetime):
+    """Per plan, the number of the version the public sees (Plan.version_at in SQL): the one
+    in notice now, else the newest published."""
+    published = PlanVersion.published_at.is_not(None)
+    newest = (
         select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
-        .where(PlanVersion.published_at.is_not(None))
+        .where(published)
         .group_by(PlanVersion.plan_id)
+        .subquery()
+    )
+    in_notice = (
+        select(PlanVersion.plan_id, func.max(PlanVersion.number).label("number"))
+        .where(published, _stage_condition(Stage.NOTICE, now))
+        .group_by(PlanVersion.plan_id)
+        .subquery()
+    )
+    return (
+        select(newest.c.plan_id, func.coalesce(in_notice.c.number, newest.c.number).label("number"))
+        .outerjoin(in_notice, in_notice.c.plan_id == newest.c.plan_id)
         .subquery()
     )
 
@@ -90,7 +103,8 @@ def _stage_condition(stage: str, now: datetime):
 
 def list_public_plans(filters: PlanFilters, *, page: int = 1, per_page: int = 20):
     """A page of public versions (newest published per plan), newest notice first."""
-    latest = _public_versions()
+    now = utcnow()
+    latest = _public_versions(now)
     query = (
         select(PlanVersion)
         .join(
@@ -105,7 +119,7 @@ def list_public_plans(filters: PlanFilters, *, page: int = 1, per_page: int = 20
             PlanType.code == filters.plan_type
         )
     if filters.stage:
-        query = query.where(_stage_condition(filters.stage, utcnow()))
+        query = query.where(_stage_condition(filters.stage, now))
     if filters.area:
         covered = (
             select(plan_areas.c.plan_id)
@@ -171,10 +185,11 @@ def plan_extents(versions: list[PlanVersion]) -> dict:
 
 
 def days_left(version: PlanVersion, now: datetime) -> int | None:
-    """Whole days of notice remaining (公示期剩余 N 天), rounded up; None outside the notice."""
+    """Days of notice remaining (公示期剩余 N 天), today and the last day included; None outside
+    the notice."""
     if version.stage(now) is not Stage.NOTICE:
         return None
-    return math.ceil((version.closes_at() - now).total_seconds() / 86400)
+    return (dates.last_day(version.closes_at()) - dates.local_date(now)).days + 1
 
 
 def render_summary(text: str) -> Markup:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -25,7 +25,8 @@ from crowdplan.plans.forms import (
     ReasonForm,
 )
 from crowdplan.plans.mapping import version_map
-from crowdplan.plans.models import Plan, PlanType
+from crowdplan.plans.models import Plan, PlanType, Stage
+from crowdplan.plans.results import UndecidedOpinions
 
 bp = staff_blueprint("plans_staff", __name__, url_prefix="/staff/plans")
 
@@ -97,8 +98,11 @@ def edit(plan_id: int):
     return _render_edit(plan)
 
 
-def _render_edit(plan: Plan, status: int = 200, **forms):
-    version = plan.latest
+def _render_edit(plan: Plan, status: int = 200, undecided=(), **forms):
+    version, now = plan.latest, utcnow()
+    running = plan.version_at(now)
+    if running is version or running is None or running.stage(now) is not Stage.NOTICE:
+        running = None  # no earlier version's notice is running
     plan_map, legend = version_map(version)
     forms.setdefault("draft_form", DraftForm(obj=version))
     forms.setdefault("layer_form", LayerForm())
@@ -110,7 +114,9 @@ def _render_edit(plan: Plan, status: int = 200, **forms):
             "plans/staff_edit.html",
             plan=plan,
             version=version,
-            stage=version.stage(utcnow()),
+            stage=version.stage(now),
+            running=running,
+            undecided=undecided,
             plan_map=plan_map,
             legend=legend,
             **forms,
@@ -119,10 +125,10 @@ def _render_edit(plan: Plan, status: int = 200, **forms):
     )
 
 
-def _refuse(plan: Plan, message: str, status: int = 400, **forms):
+def _refuse(plan: Plan, message: str, status: int = 400, undecided=(), **forms):
     db.session.rollback()
     flash(message, "error")
-    return _render_edit(db.session.get(Plan, plan.id), status, **forms)
+    return _render_edit(db.session.get(Plan, plan.id), status, undecided, **forms)
 
 
 def _step(plan: Plan, form, form_name: str, action):
@@ -134,7 +140,9 @@ def _step(plan: Plan, form, form_name: str, action):
     except (AppError, GeoJSONError) as exc:
         # The operation's own status (413 too large, 415 wrong type, 409 ...), 400 otherwise.
         status = getattr(exc, "status", 400)
-        return _refuse(plan, getattr(exc, "message", str(exc)), status, **{form_name: form})
+        undecided = exc.opinions if isinstance(exc, UndecidedOpinions) else ()
+        message = getattr(exc, "message", str(exc))
+        return _refuse(plan, message, status, undecided, **{form_name: form})
     db.session.commit()
     flash(message, "success")
     return redirect(url_for(".edit", plan_id=plan.id))
@@ -192,8 +200,7 @@ def publish(plan_id: int):
     plan, form = _plan_or_403(plan_id), PublishForm()
 
     def action():
-        tz = current_app.config["BABEL_DEFAULT_TIMEZONE"]
-        opens, closes = plans.notice_window(form.opens_on.data, form.closes_on.data, tz)
+        opens, closes = plans.notice_window(form.opens_on.data, form.closes_on.data)
         plans.publish(plan.latest, opens_at=opens, closes_at=closes, actor=current_user)
         return _("Published.")
 

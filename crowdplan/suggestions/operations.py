@@ -213,7 +213,7 @@ def _plan_context(data: SuggestionInput, now: datetime):
     if data.plan_id is None:
         return None, None, None
     plan = db.session.get(Plan, data.plan_id)
-    version = plan.public_version if plan else None
+    version = plan.version_at(now) if plan else None  # the version in notice at `now`
     if version is None:
         raise AppError(_("This plan does not exist."), status=404, code="no_plan")
     if not comments_open(version, now):
