@@ -16,6 +16,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from crowdplan import transactions
 from crowdplan.audit.models import record
 from crowdplan.auth.permissions import Permission
 from crowdplan.core.models import Area, Topic, utcnow
@@ -37,7 +38,7 @@ from crowdplan.suggestions.models import (
     Visibility,
 )
 from crowdplan.suggestions.moderation_words import BlockedWords
-from crowdplan.suggestions.photos import MAX_PHOTOS, store_photo
+from crowdplan.suggestions.photos import MAX_PHOTOS, prepare_photo, save_photos
 from crowdplan.triage import notify
 from crowdplan.triage.operations import log_routed
 
@@ -154,14 +155,16 @@ def create_suggestion(
     checked its callers itself, so its submissions skip the e-mail confirmation but not moderation.
     """
     now = now or utcnow()
-    spatial.begin_immediate(db.session)
     plan, version_id, feature_id = _plan_context(data, now)
     check_point(data.lon, data.lat, plan)
     topic = _topic(data.topic_code)
     _check_text_and_stance(data)
-    _check_caps(author, source, now)
     if len(data.photos) > MAX_PHOTOS:
         raise AppError(_("At most %(n)d photos.", n=MAX_PHOTOS), code="too_many_photos")
+    # Re-encoding takes a while: before the write lock, which every other writer waits for.
+    photos = [prepare_photo(raw) for raw in data.photos]
+    transactions.begin_write(db.session)
+    _check_caps(author, source, now)  # under the lock: two requests cannot both pass the cap
     speaks_for = author is not None and author.can(Permission.SPEAK_FOR_MEMBERS)
     suggestion = Suggestion(
         point=from_shape(Point(data.lon, data.lat), srid=spatial.SRID),
@@ -190,8 +193,7 @@ def create_suggestion(
     else:
         _apply_moderation(suggestion)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
-    for raw in data.photos:
-        stored = store_photo(raw, folder)
+    for stored in save_photos(photos, folder):
         suggestion.photos.append(
             SuggestionPhoto(
                 name=stored.name,
