@@ -87,6 +87,15 @@ class Config:
     MAIL_USE_TLS = _env_bool("MAIL_USE_TLS")
     MAIL_FROM = os.environ.get("MAIL_FROM", "crowdplan@localhost")
     MAIL_OUTBOX = os.environ.get("MAIL_OUTBOX", str(INSTANCE_DIR / "outbox"))
+    # Mail is queued in the database with the change that causes it. after_commit: this process
+    # sends it right after the commit (make run, tests); worker: `flask send-mail --loop` does.
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "after_commit")
+    # Tries before a message is kept as failed; waits of 30 s x 4^n, capped: about 40 hours.
+    MAIL_MAX_ATTEMPTS = int(os.environ.get("MAIL_MAX_ATTEMPTS", "12"))
+    MAIL_RETRY_BASE_S = 30
+    MAIL_RETRY_MAX_S = 6 * 3600
+    # A message claimed this long ago by a sender that never finished is tried again.
+    MAIL_LEASE_S = 600
     UPLOAD_FOLDER = os.environ.get("UPLOAD_FOLDER", str(INSTANCE_DIR / "uploads"))
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
     # A point this close (metres) to an area outline is flagged for a human routing check.
@@ -149,6 +158,8 @@ class ProductionConfig(Config):
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
+    # Requests never wait for a mail server: crowdplan-mail.service sends (deploy/).
+    MAIL_DELIVERY = os.environ.get("MAIL_DELIVERY", "worker")
 
     @classmethod
     def prepare(cls, app) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import Flask, g, request
+from flask import Flask, g
 from werkzeug.routing import IntegerConverter
 
 from config import config_from_env
@@ -16,6 +16,7 @@ from crowdplan.auth import models as _auth_models  # noqa: F401
 from crowdplan.core import models as _core_models  # noqa: F401
 from crowdplan.extensions import babel, csrf, db, init_redis, limiter, login_manager, migrate
 from crowdplan.geo.spatial import configure_engine
+from crowdplan.notifications import models as _notification_models  # noqa: F401
 from crowdplan.plans import models as _plan_models  # noqa: F401
 from crowdplan.routing import models as _routing_models  # noqa: F401
 from crowdplan.stats import models as _stats_models  # noqa: F401
@@ -126,18 +127,10 @@ class DatabaseInt(IntegerConverter):
 
 
 def _register_hooks(app: Flask) -> None:
+    from crowdplan import transactions
     from crowdplan.i18n import TEMPLATE_FILTERS, template_globals
 
-    @app.before_request
-    def _writer_lock():
-        # SQLite: a request that may write takes the write lock before its first read. A
-        # deferred transaction that reads and then writes fails at once ("database is locked")
-        # when another worker committed in between, whatever the busy timeout; found by the
-        # 64-writer reliability test. No effect on PostgreSQL.
-        if request.method in ("POST", "PUT", "PATCH", "DELETE"):
-            from crowdplan.geo.spatial import begin_immediate
-
-            begin_immediate(db.session)
+    transactions.register(app)  # SQLite's write lock: see crowdplan/transactions.py
 
     @app.before_request
     def _nonce():

@@ -19,6 +19,7 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
+    from crowdplan.notifications.cli import send_mail
     from crowdplan.security_cli import rotate_data_key, verify_audit
 
     for command in (
@@ -29,6 +30,7 @@ def register(app: Flask) -> None:
         import_plan_layer,
         reroute,
         escalate_overdue,
+        send_mail,
         flush_counters,
         refresh_stats,
         create_api_key,

@@ -1,7 +1,9 @@
-"""Outgoing e-mail: SMTP when MAIL_SERVER is set, otherwise .eml files in the MAIL_OUTBOX folder.
+"""Outgoing e-mail, queued with the change that causes it and delivered after the commit.
 
-Sending never raises for a mail problem: a citizen's suggestion must not fail because the mail
-server is down. A message the server does not take is kept in the outbox instead of lost.
+`send_mail` only adds a row to the mail outbox table in the caller's transaction, so a request
+that rolls back sends nothing and a mail server that is down fails no request. The sender
+(crowdplan.notifications.sender) delivers the rows after commit: by SMTP when MAIL_SERVER is
+set, otherwise as .eml files in the MAIL_OUTBOX folder (development and tests read those).
 Only a caller's bug raises: a line break in a header (header injection) is a ValueError.
 Logs never carry the recipient's address (personal data), nor the subject or the server's
 reply text, which may quote the address.
@@ -31,36 +33,13 @@ SMTP_TIMEOUT_S = 10
 
 
 def send_mail(*, to: str, subject: str, body: str) -> None:
-    """Send a plain-text UTF-8 message; keep it in the outbox if it cannot be sent."""
+    """Queue a plain-text UTF-8 message in the current transaction; sent once it commits."""
+    from crowdplan.notifications.sender import queue
+
     config = current_app.config
-    message = _build_message(sender=config["MAIL_FROM"], to=to, subject=subject, body=body)
-    outbox = Path(config["MAIL_OUTBOX"])
-    if not config.get("MAIL_SERVER"):
-        try:
-            name = _write_outbox(message, outbox)
-        except OSError as exc:
-            log.error("mail lost: cannot write to the outbox %s (%s)", outbox, _reason(exc))
-            return
-        log.info("mail queued to outbox (%s)", name)
-        return
-    try:
-        _send_smtp(message, config)
-    except (smtplib.SMTPException, OSError) as exc:
-        smtp_failure = _reason(exc)
-    else:
-        log.info("mail sent via SMTP (%s)", message["Message-ID"])
-        return
-    try:
-        name = _write_outbox(message, outbox)
-    except OSError as exc:
-        log.error(
-            "mail lost: not sent via SMTP (%s), cannot write to the outbox %s (%s)",
-            smtp_failure,
-            outbox,
-            _reason(exc),
-        )
-        return
-    log.warning("mail not sent via SMTP (%s); kept in outbox (%s)", smtp_failure, name)
+    # Built now so a bad header fails the caller at once, not the sender later.
+    message = build_message(sender=config["MAIL_FROM"], to=to, subject=subject, body=body)
+    queue(to=to, subject=subject, body=body, message_id=message["Message-ID"])
 
 
 def read_outbox(folder: Path) -> list[EmailMessage]:
@@ -72,24 +51,34 @@ def read_outbox(folder: Path) -> list[EmailMessage]:
     return [parser.parsebytes(path.read_bytes()) for path in sorted(folder.glob("*.eml"))]
 
 
-def _build_message(*, sender: str, to: str, subject: str, body: str) -> EmailMessage:
+def build_message(
+    *,
+    sender: str,
+    to: str,
+    subject: str,
+    body: str,
+    message_id: str | None = None,
+    date: datetime | None = None,
+) -> EmailMessage:
+    """The message as sent; the same Message-ID on every try lets a receiver drop a repeat."""
     # policy.default encodes non-ASCII headers (a Chinese subject) as RFC 2047 words and
     # refuses header values with line breaks, so no caller can inject headers.
     message = EmailMessage(policy=policy.default)
     message["From"] = sender
     message["To"] = to
     message["Subject"] = subject
-    message["Date"] = format_datetime(datetime.now(UTC))
+    message["Date"] = format_datetime(date or datetime.now(UTC))
     # An explicit domain: make_msgid() would otherwise ask DNS for this host's FQDN.
     domain = message["From"].addresses[0].domain or "localhost"
-    message["Message-ID"] = make_msgid(domain=domain)
+    message["Message-ID"] = message_id or make_msgid(domain=domain)
     # Quoted-printable keeps the message 7-bit with short lines, so any server takes it: no
     # 8BITMIME needed, and a long Chinese paragraph cannot pass SMTP's 998-byte line limit.
     message.set_content(body, subtype="plain", charset="utf-8", cte="quoted-printable")
     return message
 
 
-def _send_smtp(message: EmailMessage, config: Mapping[str, Any]) -> None:
+def send_smtp(message: EmailMessage, config: Mapping[str, Any]) -> None:
+    """Hand the message to MAIL_SERVER; returns once the server has accepted it."""
     smtp = smtplib.SMTP(config["MAIL_SERVER"], int(config["MAIL_PORT"]), timeout=SMTP_TIMEOUT_S)
     try:
         if config.get("MAIL_USE_TLS"):
@@ -111,14 +100,16 @@ def _close_quietly(smtp: smtplib.SMTP) -> None:
         smtp.close()
 
 
-def _reason(exc: BaseException) -> str:
+def failure_reason(exc: BaseException) -> str:
+    """What may be logged or stored about a failure: the error class and the SMTP code."""
     # Only the error class and SMTP code: str(exc) of SMTPRecipientsRefused, and the reply
     # text of many servers ("550 <someone@example.cn>: unknown user"), contain the address.
     code = getattr(exc, "smtp_code", None)
     return type(exc).__name__ if code is None else f"{type(exc).__name__} {code}"
 
 
-def _write_outbox(message: EmailMessage, folder: Path) -> str:
+def write_outbox(message: EmailMessage, folder: Path) -> str:
+    """Write the message as a new .eml file in `folder`; returns the file name."""
     folder.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     path = folder / f"{stamp}-{secrets.token_hex(4)}.eml"

@@ -45,10 +45,13 @@ class SMTPServer:
 
     host = "127.0.0.1"
 
-    def __init__(self, *, refuse_recipients: bool = False) -> None:
+    def __init__(self, *, refuse_recipients: bool = False, fail_first: int = 0) -> None:
         self.messages: list[EmailMessage] = []
         # Refuse every RCPT TO with a reply quoting the address, as real servers do.
         self.refuse_recipients = refuse_recipients
+        # Answer the first `fail_first` messages with a temporary failure (451), then accept.
+        self.fail_first = fail_first
+        self.refused = 0
         self.port = 0
         self._controller: _AnyPortController | None = None
 
@@ -108,6 +111,9 @@ class SMTPServer:
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         """Keep the message as the client sent it, parsed with the modern email policy."""
         assert envelope.original_content is not None
+        if self.refused < self.fail_first:
+            self.refused += 1
+            return "451 4.3.0 Temporary failure, try again later"
         message = email.message_from_bytes(envelope.original_content, policy=email.policy.default)
         self.messages.append(message)
         return "250 Message accepted for delivery"

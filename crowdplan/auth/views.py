@@ -197,6 +197,7 @@ def forgot_password():
                 link=link,
             )
             send_mail(to=user.email, subject=_("Choose a new password"), body=body)
+            db.session.commit()  # the mail is a row in the outbox, sent after this commit
         flash(_("If an account has this address, we have sent it a link."), "info")
         return redirect(url_for("auth.login"))
     status = 400 if form.errors else 200

@@ -13,7 +13,7 @@ from geoalchemy2.admin.dialects.sqlite import init_spatialite
 from sqlalchemy import Integer, and_, cast, event, func, literal, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import Session, scoped_session
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import ColumnElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import Float, NullType
@@ -72,19 +72,10 @@ def configure_engine(engine: Engine, *, busy_timeout_ms: int = 15000) -> None:
 
 
 def begin_immediate(session: Session) -> None:
-    """Start the session's transaction as a writer (SQLite BEGIN IMMEDIATE).
+    """Start the session's transaction as a writer; see crowdplan.transactions.begin_write."""
+    from crowdplan.transactions import begin_write
 
-    Call first in an operation that reads then writes: a deferred SQLite transaction that reads
-    and later wants to write fails with "database is locked" instead of waiting its turn.
-    No effect on PostgreSQL, whose row locks handle this. When the session already holds a
-    connection the transaction has begun; an outer operation chose its mode, so leave it.
-    """
-    if isinstance(session, scoped_session):
-        session = session()
-    transaction = session.get_transaction()
-    if transaction is not None and getattr(transaction, "_connections", None):
-        return
-    session.connection(execution_options={"crowdplan_immediate": True})
+    begin_write(session)
 
 
 def advisory_lock(session: Session, key: int) -> None:

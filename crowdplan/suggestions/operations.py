@@ -16,6 +16,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
+from crowdplan import transactions
 from crowdplan.audit.models import record
 from crowdplan.auth.permissions import Permission
 from crowdplan.core.models import Area, Topic, utcnow
@@ -36,7 +37,7 @@ from crowdplan.suggestions.models import (
     Visibility,
 )
 from crowdplan.suggestions.moderation_words import BlockedWords
-from crowdplan.suggestions.photos import MAX_PHOTOS, store_photo
+from crowdplan.suggestions.photos import MAX_PHOTOS, prepare_photo, save_photos
 
 MIN_TEXT, MAX_TEXT = 5, 2000
 FLAGS_TO_HIDE = 3
@@ -157,9 +158,10 @@ def build_suggestion(
     check_point(data.lon, data.lat, plan)
     topic = _topic(data.topic_code)
     _check_text_and_stance(data)
-    _check_caps(author, source, now)
     if len(data.photos) > MAX_PHOTOS:
         raise AppError(_("At most %(n)d photos.", n=MAX_PHOTOS), code="too_many_photos")
+    # Re-encoding takes a while: before the write lock, which every other writer waits for.
+    photos = [prepare_photo(raw) for raw in data.photos]
     speaks_for = author is not None and author.can(Permission.SPEAK_FOR_MEMBERS)
     suggestion = Suggestion(
         point=from_shape(Point(data.lon, data.lat), srid=spatial.SRID),
@@ -187,15 +189,16 @@ def build_suggestion(
         suggestion.confirm_token_hash = hash_token(token)
     else:
         _apply_moderation(suggestion)
-    return suggestion, token, list(data.photos)
+    return suggestion, token, photos
 
 
 def store_suggestion(suggestion: Suggestion, photos: list) -> Suggestion:
-    """Insert a built suggestion and its photos: the write, as short as it can be."""
-    spatial.begin_immediate(db.session)
+    """Insert a built suggestion and its prepared photos: the write, as short as it can be."""
+    transactions.begin_write(db.session)
+    # Under the lock: two requests cannot both pass the cap.
+    _check_caps(suggestion.author_id, suggestion.source_hash, suggestion.created_at)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
-    for raw in photos:
-        stored = store_photo(raw, folder)
+    for stored in save_photos(photos, folder):
         suggestion.photos.append(
             SuggestionPhoto(
                 name=stored.name,
@@ -251,11 +254,11 @@ def _check_text_and_stance(data: SuggestionInput) -> None:
         raise AppError(_("The number of members is not plausible."), code="bad_members")
 
 
-def _check_caps(author, source: str | None, now: datetime) -> None:
+def _check_caps(author_id: int | None, source: str | None, now: datetime) -> None:
     since = now - timedelta(hours=1)
     recent = select(func.count()).select_from(Suggestion).where(Suggestion.created_at >= since)
-    if author is not None:
-        count = db.session.scalar(recent.where(Suggestion.author_id == author.id))
+    if author_id is not None:
+        count = db.session.scalar(recent.where(Suggestion.author_id == author_id))
         if count >= CAP_PER_ACCOUNT_PER_HOUR:
             raise AppError(
                 _("You have sent many suggestions in the last hour. Please try again later."),

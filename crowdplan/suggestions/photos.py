@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 from PIL import Image, ImageCms, ImageOps
 
 from crowdplan.errors import AppError
+from crowdplan.transactions import on_rollback
 
 MAX_PHOTO_BYTES = 10 * 1024 * 1024
 MAX_PIXELS = 40_000_000
@@ -56,8 +57,19 @@ class StoredPhoto:
     size: int
 
 
-def store_photo(data: bytes, folder: Path) -> StoredPhoto:
-    """Check an uploaded photo by content, clean it, and write it and its thumbnail to `folder`."""
+@dataclass(frozen=True)
+class PreparedPhoto:
+    """A checked, cleaned and re-encoded photo, not yet written anywhere."""
+
+    ext: str
+    photo_bytes: bytes
+    thumb_bytes: bytes
+    width: int
+    height: int
+
+
+def prepare_photo(data: bytes) -> PreparedPhoto:
+    """Check an uploaded photo by content and re-encode it and its thumbnail (no I/O, no DB)."""
     if len(data) > MAX_PHOTO_BYTES:
         raise AppError(
             _("The photo is larger than %(mb)d MB.", mb=MAX_PHOTO_BYTES // 2**20),
@@ -79,19 +91,54 @@ def store_photo(data: bytes, folder: Path) -> StoredPhoto:
     else:
         ext, photo_bytes = "jpg", _encode_jpeg(img, JPEG_QUALITY)
     thumb_bytes = _encode_jpeg(_thumbnail(img), THUMB_QUALITY)
+    return PreparedPhoto(ext, photo_bytes, thumb_bytes, img.width, img.height)
 
+
+def save_photos(photos: list[PreparedPhoto], folder: Path) -> list[StoredPhoto]:
+    """Write prepared photos as part of the current database transaction.
+
+    Written before the commit, so a committed row never points to a missing file; removed
+    again if the transaction rolls back, so a refused request leaves nothing behind. (Writing
+    after the commit instead could fail, disk full, and leave a committed row without its file.)
+    """
+    stored = []
+    for photo in photos:
+        written = write_photo(photo, folder)
+        paths = (folder / written.name, folder / written.thumb_name)
+        on_rollback(lambda paths=paths: _remove(paths))
+        stored.append(written)
+    return stored
+
+
+def write_photo(photo: PreparedPhoto, folder: Path) -> StoredPhoto:
+    """Write a prepared photo and its thumbnail under fresh random names."""
     folder.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(16)
-    name, thumb_name = f"{token}.{ext}", f"{token}_t.jpg"
-    (folder / name).write_bytes(photo_bytes)
+    name, thumb_name = f"{token}.{photo.ext}", f"{token}_t.jpg"
+    paths = (folder / name, folder / thumb_name)
+    paths[0].write_bytes(photo.photo_bytes)
     try:
-        (folder / thumb_name).write_bytes(thumb_bytes)
+        paths[1].write_bytes(photo.thumb_bytes)
     except OSError:
-        (folder / name).unlink(missing_ok=True)  # no photo without its thumbnail
+        _remove(paths)  # no photo without its thumbnail
         raise
     return StoredPhoto(
-        name=name, thumb_name=thumb_name, width=img.width, height=img.height, size=len(photo_bytes)
+        name=name,
+        thumb_name=thumb_name,
+        width=photo.width,
+        height=photo.height,
+        size=len(photo.photo_bytes),
     )
+
+
+def store_photo(data: bytes, folder: Path) -> StoredPhoto:
+    """Check, clean and write a photo in one step (prepare_photo, then write_photo)."""
+    return write_photo(prepare_photo(data), folder)
+
+
+def _remove(paths: tuple[Path, ...]) -> None:
+    for path in paths:
+        path.unlink(missing_ok=True)
 
 
 def photo_path(folder: Path, name: str) -> Path:

@@ -44,6 +44,7 @@ from crowdplan.suggestions.models import SuggestionPhoto
 from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
 from crowdplan.suggestions.places import get_place, list_places
 from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.transactions import late_write_lock
 from crowdplan.triage import operations as triage
 from crowdplan.triage.follows import is_following, toggle_follow
 from crowdplan.triage.forms import RateForm
@@ -103,6 +104,7 @@ def report():
 
 @bp.post("/suggestions/new")
 @limiter.limit(lambda: current_app.config["SUGGESTION_RATE_LIMIT"])  # per network address
+@late_write_lock  # create_suggestion takes it after re-encoding the photos
 def create():
     """Receive the form: validate, store, confirm by e-mail for guests."""
     plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)
@@ -122,9 +124,10 @@ def create():
             "suggestions/report.html", form=form, plan=plan, **suggestion_map_context(plan)
         )
         return page, exc.status
+    if token is not None:
+        _send_confirmation(form.guest_email.data, token)  # queued with the suggestion
     db.session.commit()
     if token is not None:
-        _send_confirmation(form.guest_email.data, token)
         return render_template("suggestions/check_mail.html"), 202
     if suggestion.is_public:
         flash(_("Thank you. Your suggestion is published."), "success")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from crowdplan.audit.models import record
 from crowdplan.auth.models import User
@@ -14,6 +14,7 @@ from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.suggestions.models import Suggestion, Visibility
+from crowdplan.transactions import begin_write
 from crowdplan.triage import figures
 
 
@@ -43,9 +44,9 @@ def _recipients(suggestion: Suggestion) -> list[str]:
 def escalate_overdue(now: datetime | None = None) -> int:
     """Mark and mail every newly overdue suggestion once (督办); returns how many."""
     now = now or utcnow()
-    overdue = list_overdue(now)
-    for suggestion in overdue:
-        suggestion.escalated_at = now
+    begin_write(db.session)  # SQLite: the claims below must not fail on a stale read
+    escalated = [s for s in list_overdue(now) if _claim(s, now)]
+    for suggestion in escalated:
         link = absolute_url("triage.case", suggestion_id=suggestion.id)
         for address in _recipients(suggestion):
             send_mail(
@@ -55,4 +56,22 @@ def escalate_overdue(now: datetime | None = None) -> int:
             )
         record("escalated", suggestion, reason="overdue")
     db.session.flush()
-    return len(overdue)
+    return len(escalated)
+
+
+def _claim(suggestion: Suggestion, now: datetime) -> bool:
+    """Mark the case escalated unless another run already did; True when this run won.
+
+    Two overlapping runs may both list a case: only the one whose conditional UPDATE changes
+    the row mails (PostgreSQL re-checks the condition once the other run's row lock is gone).
+    """
+    claim = (
+        update(Suggestion)
+        .where(Suggestion.id == suggestion.id, Suggestion.escalated_at.is_(None))
+        .values(escalated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    won = db.session.execute(claim).rowcount == 1
+    if won:
+        db.session.expire(suggestion, ["escalated_at"])
+    return won

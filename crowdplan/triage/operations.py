@@ -101,7 +101,7 @@ def reply_days(s: Suggestion, department: Department) -> int:
 
 def rectify_days(s: Suggestion) -> int:
     """Working days to answer again after an unsatisfied author reopens."""
-    return getattr(s.topic, "rectify_days", None) or DEFAULT_RECTIFY_DAYS
+    return s.topic.rectify_days or DEFAULT_RECTIFY_DAYS
 
 
 # --- Opening and routing -------------------------------------------------------------------

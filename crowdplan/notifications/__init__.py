@@ -1,0 +1,1 @@
+"""Notifications: mail queued in the database with the change that caused it, sent after commit."""
