@@ -74,10 +74,10 @@ def _recorded_actions() -> set[str]:
 
 
 def test_every_label_has_chinese_words(app):
+    from crowdplan import labels as triage
     from crowdplan.audit import labels as audit
     from crowdplan.plans.models import Stage
     from crowdplan.suggestions.models import Visibility
-    from crowdplan.triage import labels as triage
     from crowdplan.triage.workflow import Decision, Rating, Status
 
     cases = [

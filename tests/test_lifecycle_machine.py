@@ -31,7 +31,6 @@ from crowdplan.auth.operations import get_user_by_login
 from crowdplan.core.models import Area, Department
 from crowdplan.errors import AppError
 from crowdplan.extensions import db, limiter
-from crowdplan.plans import operations as plans
 from crowdplan.plans.models import PlanVersion
 from crowdplan.routing.models import RoutingRule
 from crowdplan.routing.operations import save_rule
@@ -289,7 +288,7 @@ class Lifecycle(RuleBasedStateMachine):
         after_notice = max(self.clock, self.version.closes_at() + timedelta(days=1))
         if self._try(
             expected,
-            lambda: plans.publish_results(self.version, actor=self.planner, now=after_notice),
+            lambda: lifecycle.publish_results(self.version, actor=self.planner, now=after_notice),
         ):
             # Results come after the notice: time has moved on for everything that follows.
             self.results_published, self.clock = True, after_notice

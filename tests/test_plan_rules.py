@@ -14,8 +14,9 @@ from crowdplan.core.operations import get_department_by_code
 from crowdplan.extensions import db
 from crowdplan.plans import operations as plans
 from crowdplan.plans.models import Plan, PlanType, Stage
-from crowdplan.plans.results import UndecidedOpinions
 from crowdplan.suggestions.models import Suggestion, Visibility
+from crowdplan.triage import operations as lifecycle
+from crowdplan.triage.results import UndecidedOpinions
 from tests.conftest import csrf_from
 from tests.test_dates_shown import _submit
 
@@ -43,7 +44,7 @@ def test_results_are_refused_while_accepted_opinions_are_undecided(demo, client,
         merged.status, merged.merged_into_id = "merged", open_case.id  # target undecided
         db.session.commit()
         with pytest.raises(UndecidedOpinions) as info:
-            plans.publish_results(plan.latest, actor=None)
+            lifecycle.publish_results(plan.latest, actor=None)
         assert [o.id for o in info.value.opinions] == [open_case.id, merged.id]
         assert info.value.status == 409
         db.session.rollback()

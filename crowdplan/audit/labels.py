@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from crowdplan.core.names import department_label
-from crowdplan.triage.labels import event_label, rating_label, readable_code, status_label
+from crowdplan.labels import event_label, rating_label, readable_code, status_label
 
 _SUGGESTION_STEP = "suggestion_"
 

@@ -13,6 +13,7 @@ from crowdplan.core.models import Area, utcnow
 from crowdplan.extensions import db
 from crowdplan.plans import operations as plans
 from crowdplan.plans.models import PlanType, PlanVersion
+from crowdplan.triage import operations as lifecycle
 
 
 def seed_plan_types(rows: list[dict]) -> None:
@@ -68,6 +69,6 @@ def _publish(version: PlanVersion, row: dict) -> None:
     # Published when the notice opened, as the bureau would have done.
     plans.publish(version, opens_at=opens, closes_at=closes, actor=None, now=opens)
     if "results_days_ago" in row:
-        plans.publish_results(
+        lifecycle.publish_results(
             version, actor=None, now=now - timedelta(days=row["results_days_ago"])
         )

@@ -18,29 +18,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from crowdplan.core import operations
 from crowdplan.extensions import db
 from crowdplan.geo import maps, spatial
+from crowdplan.geo.pages import embed_map, tiles
 from crowdplan.i18n import LANG_COOKIE
 
 bp = Blueprint("main", __name__)
-
-
-def tiles() -> maps.Tiles:
-    """The basemap configured for this deployment."""
-    cfg = current_app.config
-    return maps.tiles_from_config(
-        cfg["CROWDPLAN_TILES"],
-        tianditu_key=cfg["TIANDITU_KEY"],
-        attribution=cfg["CROWDPLAN_TILES_ATTRIBUTION"],
-    )
-
-
-def embed_map(m) -> maps.MapEmbed:
-    """Render a folium map for a page, with every asset served by this app."""
-    return maps.embed(
-        m,
-        vendor_url=lambda path: url_for(
-            "vendor.asset", name=path.split("/", 1)[0], filename=path.split("/", 1)[1]
-        ),
-    )
 
 
 @bp.get("/")

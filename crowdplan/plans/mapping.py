@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from crowdplan.core import operations as core
 from crowdplan.geo import maps
+from crowdplan.geo.pages import embed_map, tiles
 from crowdplan.i18n import current_language
-from crowdplan.main.views import embed_map, tiles
 from crowdplan.memo import Memo
 from crowdplan.plans import queries
 from crowdplan.plans.models import PlanVersion

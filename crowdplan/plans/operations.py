@@ -32,7 +32,6 @@ from crowdplan.plans.models import (
     PlanVersion,
     Stage,
 )
-from crowdplan.plans.results import UndecidedOpinions, undecided_opinions
 from crowdplan.plans.styles import auto_style
 
 LAYER_TYPES = ("Point", "MultiPoint", "LineString", "MultiLineString", "Polygon", "MultiPolygon")
@@ -256,7 +255,8 @@ def close_early(
 
 
 def publish_results(version: PlanVersion, *, actor, now: datetime | None = None) -> PlanVersion:
-    """Make the adoption results public once the notice has closed."""
+    """Make the adoption results public once the notice has closed. Callers go through
+    `crowdplan.triage.operations.publish_results`, which first checks every opinion is decided."""
     now = now or utcnow()
     stage = version.stage(now)
     if stage is not Stage.CLOSED:
@@ -265,9 +265,6 @@ def publish_results(version: PlanVersion, *, actor, now: datetime | None = None)
             status=409,
             code="bad_stage",
         )
-    undecided = undecided_opinions(version.plan)
-    if undecided:
-        raise UndecidedOpinions(undecided)
     version.results_published_at = now
     record("results_published", version.plan, actor=actor, from_state=stage, to_state=Stage.RESULTS)
     return version

@@ -26,7 +26,8 @@ from crowdplan.plans.forms import (
 )
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan, PlanType, Stage
-from crowdplan.plans.results import UndecidedOpinions
+from crowdplan.triage import operations as cases
+from crowdplan.triage.results import UndecidedOpinions
 
 bp = staff_blueprint("plans_staff", __name__, url_prefix="/staff/plans")
 
@@ -215,7 +216,7 @@ def lifecycle(plan_id: int, action: str):
         "close": lambda: plans.close_early(
             plan.public_version, actor=current_user, reason=form.reason.data or ""
         ),
-        "results": lambda: plans.publish_results(plan.public_version, actor=current_user),
+        "results": lambda: cases.publish_results(plan.public_version, actor=current_user),
         "new-version": lambda: plans.new_version(plan, actor=current_user),
     }
     if action not in steps or plan.public_version is None:

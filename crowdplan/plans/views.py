@@ -8,14 +8,14 @@ from flask_babel import gettext as _
 from crowdplan.core import operations as core
 from crowdplan.core.models import utcnow
 from crowdplan.geo import maps
-from crowdplan.main.views import embed_map, tiles
+from crowdplan.geo.pages import embed_map, tiles
 from crowdplan.plans import pagecache, queries
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Stage
 from crowdplan.plans.operations import comments_open, document_path, get_plan
 from crowdplan.stats.counting import total_views
 from crowdplan.stats.web import count_view
-from crowdplan.suggestions.views import build_suggestion_form, form_stamp
+from crowdplan.suggestions.forms import build_suggestion_form, form_stamp
 
 bp = Blueprint("plans", __name__, url_prefix="/plans")
 PER_PAGE = 20

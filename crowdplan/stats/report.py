@@ -18,12 +18,12 @@ from sqlalchemy import func, select
 from crowdplan import dates
 from crowdplan.core.models import Area, Topic
 from crowdplan.extensions import db
+from crowdplan.labels import decision_label, stance_label, status_label
 from crowdplan.stats.figures import participation
 from crowdplan.suggestions.models import Suggestion
 from crowdplan.suggestions.privacy import mask_personal_data
 from crowdplan.suggestions.queries import SuggestionFilters, lonlat
 from crowdplan.triage import figures as measures
-from crowdplan.triage.labels import decision_label, stance_label, status_label
 from crowdplan.triage.models import SuggestionEvent
 from crowdplan.triage.workflow import Decision, Status
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import time
+
+from flask import current_app, g, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import MultipleFileField
+from itsdangerous import URLSafeTimedSerializer
 from wtforms import (
     HiddenField,
     IntegerField,
@@ -16,7 +20,11 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from crowdplan.core.operations import list_topics
+from crowdplan.i18n import current_language
+from crowdplan.plans.models import Plan
 from crowdplan.suggestions.operations import MAX_TEXT, MIN_TEXT
+from crowdplan.suggestions.places import list_places
 
 
 class SuggestionForm(FlaskForm):
@@ -92,3 +100,27 @@ class ReviewModeForm(FlaskForm):
             SelectChoice("none", _l("None")),
         ],
     )
+
+
+def form_signer() -> URLSafeTimedSerializer:
+    """Signs the time a form was shown."""
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="form-started")
+
+
+def form_stamp() -> str:
+    """The signed time a form is shown (bots post too fast)."""
+    return form_signer().dumps(time.time())
+
+
+def build_suggestion_form(plan: Plan | None = None) -> SuggestionForm:
+    """The suggestion form with topics and places filled in, stamped with the time shown."""
+    form = SuggestionForm()  # on POST, Flask-WTF reads request.form and request.files
+    lang = current_language()
+    form.topic.choices = [(t.code, t.label) for t in list_topics()]
+    form.place.choices = [("", "—")] + [(p.key, p.label(lang)) for p in list_places()]
+    if plan is not None:
+        form.plan_id.data = str(plan.id)
+    if request.method == "GET" or not form.started.data:
+        # A cached page (plans.pagecache) renders with the stamp it will swap per response.
+        form.started.data = g.get("form_started") or form_stamp()
+    return form

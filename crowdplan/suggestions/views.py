@@ -11,7 +11,6 @@ from flask import (
     abort,
     current_app,
     flash,
-    g,
     redirect,
     render_template,
     request,
@@ -21,7 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from flask_wtf import FlaskForm
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy import or_, select
 
 from crowdplan.auth import policy
@@ -31,53 +30,29 @@ from crowdplan.core.operations import list_topics
 from crowdplan.errors import AppError
 from crowdplan.extensions import db, limiter
 from crowdplan.geo import maps, spatial
-from crowdplan.i18n import current_language
+from crowdplan.geo.pages import embed_map, tiles
+from crowdplan.labels import rating_label
 from crowdplan.mail import absolute_url, send_mail
-from crowdplan.main.views import embed_map, tiles
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan
 from crowdplan.stats.web import count_view
 from crowdplan.suggestions import operations as ops
 from crowdplan.suggestions import queries
-from crowdplan.suggestions.forms import FlagForm, SuggestionForm
+from crowdplan.suggestions.forms import FlagForm, SuggestionForm, build_suggestion_form, form_signer
 from crowdplan.suggestions.models import SuggestionPhoto
 from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
-from crowdplan.suggestions.places import get_place, list_places
+from crowdplan.suggestions.places import get_place
 from crowdplan.suggestions.privacy import mask_personal_data
 from crowdplan.transactions import late_write_lock
 from crowdplan.triage import operations as triage
 from crowdplan.triage.follows import is_following, toggle_follow
 from crowdplan.triage.forms import RateForm
-from crowdplan.triage.labels import rating_label
 from crowdplan.triage.timeline import list_timeline
 from crowdplan.triage.workflow import Rating
 
 bp = Blueprint("suggestions", __name__)
 bp.add_app_template_global(mask_personal_data, "mask")
 GUEST_COOKIE = "cp_guest"
-
-
-def _signer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt="form-started")
-
-
-def form_stamp() -> str:
-    """The signed time a form is shown (bots post too fast)."""
-    return _signer().dumps(time.time())
-
-
-def build_suggestion_form(plan: Plan | None = None) -> SuggestionForm:
-    """The suggestion form with topics and places filled in, stamped with the time shown."""
-    form = SuggestionForm()  # on POST, Flask-WTF reads request.form and request.files
-    lang = current_language()
-    form.topic.choices = [(t.code, t.label) for t in list_topics()]
-    form.place.choices = [("", "—")] + [(p.key, p.label(lang)) for p in list_places()]
-    if plan is not None:
-        form.plan_id.data = str(plan.id)
-    if request.method == "GET" or not form.started.data:
-        # A cached page (plans.pagecache) renders with the stamp it will swap per response.
-        form.started.data = g.get("form_started") or form_stamp()
-    return form
 
 
 def suggestion_map_context(plan: Plan | None) -> dict:
@@ -177,7 +152,7 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> ops.SuggestionInput:
 def _check_fill_time(stamp: str | None) -> None:
     minimum = current_app.config.get("MIN_FILL_SECONDS", 3)
     try:
-        shown = float(_signer().loads(stamp or "", max_age=86400))
+        shown = float(form_signer().loads(stamp or "", max_age=86400))
     except (BadSignature, ValueError, TypeError) as exc:
         raise AppError(
             _("The form has expired. Please reload the page and try again."), code="stale_form"

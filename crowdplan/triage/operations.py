@@ -22,11 +22,12 @@ from crowdplan.auth import policy
 from crowdplan.core.models import Department, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
+from crowdplan.plans import operations as plans
 from crowdplan.routing.deadlines import add_working_days
 from crowdplan.routing.engine import Route, route
 from crowdplan.suggestions import operations as intake
 from crowdplan.suggestions.models import Suggestion, Visibility
-from crowdplan.triage import notify
+from crowdplan.triage import notify, results
 from crowdplan.triage.models import SuggestionEvent
 from crowdplan.triage.workflow import (
     FINAL,
@@ -326,6 +327,14 @@ def add_note(s: Suggestion, *, actor, text: str | None) -> None:
     """An internal note: staff only, never on public pages."""
     _event(s, actor, "note", reason=_require(text, _("Please write the note.")))
     db.session.flush()
+
+
+def publish_results(version, *, actor, now: datetime | None = None):
+    """结果公布: refused while any accepted opinion on the plan has no decision (listed)."""
+    undecided = results.undecided_opinions(version.plan)
+    if undecided:
+        raise results.UndecidedOpinions(undecided)
+    return plans.publish_results(version, actor=actor, now=now)
 
 
 # --- Author steps ----------------------------------------------------------------------------

@@ -13,9 +13,9 @@ from crowdplan.auth.models import User
 from crowdplan.core.names import department_label
 from crowdplan.extensions import db
 from crowdplan.i18n import role_label
+from crowdplan.labels import event_label, rating_label, status_label
 from crowdplan.suggestions.models import Suggestion
 from crowdplan.suggestions.privacy import mask_personal_data
-from crowdplan.triage.labels import event_label, rating_label, status_label
 from crowdplan.triage.models import SuggestionEvent
 
 # The reply text is shown in its own section; repeating it in the public timeline adds nothing.

@@ -15,7 +15,8 @@ from crowdplan.core.models import Area, Department, Topic, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.geo import maps, spatial
-from crowdplan.main.views import embed_map, tiles
+from crowdplan.geo.pages import embed_map, tiles
+from crowdplan.labels import TEMPLATE_GLOBALS, decision_label, status_label
 from crowdplan.suggestions.models import Suggestion, Visibility
 from crowdplan.suggestions.queries import lonlat
 from crowdplan.triage import figures
@@ -29,7 +30,6 @@ from crowdplan.triage.forms import (
     StatusForm,
     TransferForm,
 )
-from crowdplan.triage.labels import TEMPLATE_GLOBALS, decision_label, status_label
 from crowdplan.triage.models import ReplyTemplate
 from crowdplan.triage.timeline import list_timeline
 from crowdplan.triage.workflow import OPEN, Decision, Status, staff_actions, status_targets

@@ -1,7 +1,8 @@
 """Before results are published (结果公布): which accepted opinions still have no decision.
 
 The law asks the approving body for "the adoption of opinions and the reasons"; a report with
-an opinion still undecided would be incomplete, so the refusal names each one.
+an opinion still undecided would be incomplete, so the refusal names each one. This lives with
+the case lifecycle, which owns decisions; the plan side only records the publication.
 """
 
 from __future__ import annotations
@@ -9,15 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask_babel import ngettext
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.plans.models import Plan
 from crowdplan.suggestions.models import Suggestion, Visibility
-
-# Counted as received: published, or held for a moderator (it may still be published).
-RECEIVED = (Visibility.PUBLISHED.value, Visibility.REVIEW.value)
+from crowdplan.triage import figures
+from crowdplan.triage.workflow import Status
 
 
 @dataclass(frozen=True)
@@ -56,9 +56,15 @@ def undecided_opinions(plan: Plan) -> list[Undecided]:
         select(Suggestion)
         .where(
             Suggestion.plan_id == plan.id,
-            Suggestion.visibility.in_(RECEIVED),
-            Suggestion.status != "not_accepted",
-            Suggestion.decision.is_(None),
+            or_(
+                figures.undecided(),
+                # Held for a moderator: it may still be published, so it needs a decision too.
+                and_(
+                    Suggestion.visibility == Visibility.REVIEW.value,
+                    Suggestion.status != Status.NOT_ACCEPTED.value,
+                    Suggestion.decision.is_(None),
+                ),
+            ),
         )
         .order_by(Suggestion.id)
     )

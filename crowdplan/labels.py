@@ -1,4 +1,5 @@
-"""Translated names of statuses, decisions, ratings and routing flags, for pages."""
+"""Translated names of the codes screens show: statuses, decisions, ratings, stances, routing
+flags and timeline steps (one table each; used by every blueprint and by the audit log)."""
 
 from __future__ import annotations
 
