@@ -266,6 +266,14 @@ def test_anything_but_a_whole_jpeg_png_or_webp_is_refused(tmp_path, make):
     assert _files(tmp_path) == []
 
 
+def test_a_truncated_photo_is_still_refused_once_the_pdf_renderer_is_loaded(tmp_path):
+    # WeasyPrint switches on Pillow's global LOAD_TRUNCATED_IMAGES when imported.
+    import crowdplan.stats.pdf  # noqa: F401
+
+    with pytest.raises(AppError):
+        store_photo(_truncated("JPEG"), tmp_path)
+
+
 def test_the_refused_formats_are_real_images_pillow_could_read():
     # Guards the test above: GIF, BMP and TIFF are refused by policy, not because they are broken.
     for key in ("gif", "bmp", "tiff"):

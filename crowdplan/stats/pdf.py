@@ -6,9 +6,14 @@ import mimetypes
 from pathlib import Path
 
 from flask import current_app
+from PIL import ImageFile
 from weasyprint import HTML
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 from werkzeug.security import safe_join
+
+# Importing WeasyPrint sets Pillow's process-wide LOAD_TRUNCATED_IMAGES, which would make the
+# photo upload check accept truncated files. The report embeds no uploaded images: switch it off.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 # Relative links in the page resolve against this; only its /static/ files are ever read.
 BASE_URL = "http://report.invalid/"

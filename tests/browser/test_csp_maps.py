@@ -32,8 +32,14 @@ def _ids(app):
         plans = db.session.scalars(select(Plan).order_by(Plan.id)).all()
         published = next(p.id for p in plans if p.public_version is not None)
         draft = next(p.id for p in plans if p.public_version is None)
+        # An open case: its page offers the reply form with the template buttons.
         suggestion = db.session.scalar(
-            select(Suggestion.id).where(Suggestion.visibility == Visibility.PUBLISHED.value)
+            select(Suggestion.id)
+            .where(
+                Suggestion.visibility == Visibility.PUBLISHED.value,
+                Suggestion.status.in_(["submitted", "assigned", "in_progress"]),
+            )
+            .order_by(Suggestion.id)
         )
     return published, draft, suggestion
 

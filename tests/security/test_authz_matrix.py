@@ -85,6 +85,7 @@ POLICY: dict[str, str] = {
     "stats.plan_report": "report",
     "stats.plan_report_csv": "report",
     "stats.plan_report_geojson": "report",
+    "stats.plan_report_pdf": "report",
     "suggestions.index": "public",
     "suggestions.report": "public",
     "suggestions.create": "open",  # guests may post; they confirm by e-mail
