@@ -66,8 +66,11 @@ def _fold_char(char: str) -> str:
     return "".join(out)
 
 
-def fold(text: str) -> tuple[str, list[int]]:
-    """The folded text and, for each of its characters, the index of its original character."""
+def fold(text: str, *, display: bool = True) -> tuple[str, list[int]]:
+    """The folded text and, for each of its characters, the index of its original character.
+
+    `display`: an RLO span is read right to left, as it is shown; else in stored order.
+    """
     chars: list[str] = []
     origins: list[int] = []
     runs = [(m.start(), m.end()) for m in _CN_RUN.finditer(text)]
@@ -87,7 +90,7 @@ def fold(text: str) -> tuple[str, list[int]]:
         if reversed_from and (char in _POP or char == _RLO):
             _reverse(chars, origins, *reversed_from)
             reversed_from = None
-        if char == _RLO:
+        if char == _RLO and display:
             reversed_from = (len(chars), len(origins))
         folded = _CN_DIGITS[char] if in_numerals and char in _CN_DIGITS else _fold_char(char)
         chars.extend(folded)
@@ -348,21 +351,30 @@ def mask_personal_data(text: str | None) -> str | None:
     """`text` with personal data masked and bidi controls removed; None stays None."""
     if not text:
         return text
-    folded, origins = fold(text)
     parts: list[str] = []
     end = 0
-    for hit in _hits(folded):
-        # An RLO span is folded in display order, so a match's characters can run backwards.
-        span = origins[hit.start : hit.end]
-        start, stop = min(span), max(span) + 1
-        if start < end:
-            continue
-        parts += (text[end:start], hit.mask)
-        end = stop
+    for start, stop, mask in _spans(text):
+        if start >= end:
+            parts += (text[end:start], mask)
+            end = stop
     parts.append(text[end:])
     return _BIDI_RE.sub("", "".join(parts))
 
 
+def _spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, mask) in the original text, by start."""
+    # With an override the text reads one way on screen and another once the controls are
+    # stripped (as public output is): both readings are matched.
+    spans = []
+    for display in (True, False) if _RLO in text else (True,):
+        folded, origins = fold(text, display=display)
+        for hit in _hits(folded):
+            # An RLO span is folded in display order, so a match's origins can run backwards.
+            span = origins[hit.start : hit.end]
+            spans.append((min(span), max(span) + 1, hit.mask))
+    return sorted(spans)
+
+
 def contains_personal_data(text: str) -> bool:
     """Whether `mask_personal_data` would mask anything in `text`."""
-    return bool(text) and bool(_hits(fold(text)[0]))
+    return bool(text) and bool(_spans(text))
