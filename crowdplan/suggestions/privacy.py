@@ -290,8 +290,7 @@ def _longest(folded: str, group: list[_Segment], a: int) -> tuple[_Hit | None, i
         ends.append(seg)
         if len(digits) > _MAX_DIGITS:
             break
-    best = None
-    for b in range(len(ends) - 1, -1, -1):
+    for b in range(len(ends) - 1, -1, -1):  # the longest first
         last = ends[b]
         nxt = group[a + b + 1] if a + b + 1 < len(group) else None
         if nxt is not None and folded[last.end : nxt.start] == ".":
@@ -313,8 +312,7 @@ def _longest(folded: str, group: list[_Segment], a: int) -> tuple[_Hit | None, i
         if mask is None and qq and b == 0 and _QQ.fullmatch(number):
             mask = f"{number[0]}****{number[-2:]}"
         if mask:
-            best = _Hit(start, end, mask)
-            return best, a + b + 1
+            return _Hit(start, end, mask), a + b + 1
     return None, a + 1
 
 
