@@ -13,8 +13,8 @@ from crowdplan.core.models import Area, Department, Topic, utcnow
 from crowdplan.plans.models import Plan, PlanVersion
 from crowdplan.stats.counting import total_views
 from crowdplan.suggestions.models import Suggestion
-from crowdplan.suggestions.privacy import mask_personal_data
-from crowdplan.suggestions.queries import lonlat, public_name, public_text
+from crowdplan.suggestions.public import public_view
+from crowdplan.suggestions.queries import lonlat
 
 
 def iso(value: datetime | None) -> str | None:
@@ -117,27 +117,28 @@ def layers(version: PlanVersion) -> dict:
 def suggestion(s: Suggestion, *, private: bool = False) -> dict:
     """A suggestion as the public sees it (masked); `private` adds staff-only details."""
     lon, lat = lonlat(s)
+    words = public_view(s)
     data = {
         "id": s.id,
         "created_at": iso(s.created_at),
         "topic": ref(s.topic),
         "stance": s.stance,
         "status": s.status,
-        "text": public_text(s),
-        "author_name": public_name(s),
+        "text": words.text,
+        "author_name": words.name,
         "org_members": s.org_members,
         "lon": lon,
         "lat": lat,
         "is_approximate": s.is_approximate,
-        "place_label": s.place_label,
+        "place_label": words.place_label,
         "plan_id": s.plan_id,
         "department": ref(s.department),
         "reply_due_at": iso(s.reply_due_at),
         "reply_due_date": dates.iso_day(dates.last_day(s.reply_due_at)),
-        "reply": mask_personal_data(s.reply_text) if s.reply_text else None,
+        "reply": words.reply,
         "replied_at": iso(s.replied_at),
         "decision": s.decision,
-        "decision_reason": mask_personal_data(s.decision_reason) if s.decision_reason else None,
+        "decision_reason": words.decision_reason,
         "closed_at": iso(s.closed_at),
         "supports": s.support_count,
         "url": url_for("suggestions.detail", suggestion_id=s.id, _external=True),

@@ -20,8 +20,8 @@ from crowdplan.open311.render import Open311Error, w3c
 from crowdplan.plans.models import Plan, PlanVersion
 from crowdplan.plans.queries import PlanFilters, list_public_plans
 from crowdplan.suggestions.models import Stance, Suggestion, Visibility
-from crowdplan.suggestions.privacy import mask_personal_data
-from crowdplan.suggestions.queries import lonlat, public_text
+from crowdplan.suggestions.public import public_view
+from crowdplan.suggestions.queries import lonlat
 from crowdplan.triage.workflow import FINAL
 
 MAX_DESCRIPTION = 4000  # the GeoReport v2 limit
@@ -103,19 +103,20 @@ def request_dict(s: Suggestion) -> dict:
     version = version or (plan.public_version if plan else None)
     updated = max(t for t in (s.created_at, s.routed_at, s.replied_at, s.closed_at) if t)
     photo = s.photos[0].name if s.photos else None
+    words = public_view(s)
     return {
         "service_request_id": str(s.id),
         "status": open311_status(s),
-        "status_notes": mask_personal_data(s.reply_text) if s.reply_text else None,
+        "status_notes": words.reply,
         "service_name": s.topic.label,
         "service_code": s.topic.code,
-        "description": public_text(s),
+        "description": words.text,
         "agency_responsible": s.department.label if s.department else None,
         "service_notice": service_notice(s),
         "requested_datetime": w3c(s.created_at),
         "updated_datetime": w3c(updated),
         "expected_datetime": w3c(_end_of_last_day(s.reply_due_at)),
-        "address": s.place_label or _area_name(s),
+        "address": words.place_label or _area_name(s),
         "address_id": None,
         "zipcode": None,
         "lat": lat,
@@ -126,7 +127,7 @@ def request_dict(s: Suggestion) -> dict:
         "notice_start_datetime": w3c(version.notice_opens_at) if version else None,
         "notice_end_datetime": w3c(_end_of_last_day(version.closes_at())) if version else None,
         "decision": s.decision,
-        "decision_reason": mask_personal_data(s.decision_reason) if s.decision_reason else None,
+        "decision_reason": words.decision_reason,
     }
 
 

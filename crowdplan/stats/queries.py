@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from crowdplan.extensions import db
 from crowdplan.suggestions.models import Suggestion, Visibility
-from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.suggestions.public import public_view
 from crowdplan.suggestions.queries import lonlat
 
 HEAT_POINTS = 5000  # the newest suggestions; enough for the heatmap's shape at city scale
@@ -30,12 +30,9 @@ def latest_replies(limit: int = 6) -> list[dict]:
         .order_by(Suggestion.replied_at.desc())
         .limit(limit)
     )
+    # Masked first, then shortened: a cut never leaves half a number unmasked.
+    views = [(s, public_view(s)) for s in db.session.scalars(query)]
     return [
-        {
-            "id": s.id,
-            "text": mask_personal_data(s.text)[:60],
-            "reply": mask_personal_data(s.reply_text or "")[:80],
-            "decision": s.decision,
-        }
-        for s in db.session.scalars(query)
+        {"id": s.id, "text": v.text[:60], "reply": (v.reply or "")[:80], "decision": s.decision}
+        for s, v in views
     ]

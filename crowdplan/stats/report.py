@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from datetime import datetime
 from itertools import groupby
 
@@ -21,7 +22,7 @@ from crowdplan.extensions import db
 from crowdplan.labels import decision_label, stance_label, status_label
 from crowdplan.stats.figures import participation
 from crowdplan.suggestions.models import Suggestion
-from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.suggestions.public import public, public_view
 from crowdplan.suggestions.queries import SuggestionFilters, lonlat
 from crowdplan.triage import figures as measures
 from crowdplan.triage.models import SuggestionEvent
@@ -34,6 +35,10 @@ FIELDS = [
     "stance_name", "status_name", "decision_name", "merged_into", "reply", "replied_on",
 ]  # fmt: skip
 DECISIONS = [d.value for d in Decision]
+# A spreadsheet runs a cell that starts with one of these (CSV injection, OWASP); full-width forms
+# too, which some input methods type and some spreadsheets read as the ASCII ones.
+_FORMULA_START = tuple("=+-@\t\r＝＋－＠")
+_NUMBER = re.compile(r"[+-]?[0-9]+(?:\.[0-9]+)?")
 
 
 def outcome_name(decision: str | None, status: str) -> str:
@@ -71,7 +76,7 @@ def _rows(query) -> list[dict]:
 def _row(s: Suggestion, topics: dict, areas: dict, refused: dict[int, str]) -> dict:
     lon, lat = lonlat(s)
     area = areas.get(s.routing_area_adcode or "")
-    reason = s.decision_reason or refused.get(s.id)
+    words = public_view(s)
     replied_on = dates.local_date(s.replied_at)
     return {
         "id": s.id,
@@ -82,19 +87,19 @@ def _row(s: Suggestion, topics: dict, areas: dict, refused: dict[int, str]) -> d
         "status": s.status,
         # None, not "": a column keeps one type, so GIS tools read it cleanly.
         "decision": s.decision,
-        "decision_reason": mask_personal_data(reason or "") or None,
+        "decision_reason": words.decision_reason or public(refused.get(s.id)),
         "area": s.routing_area_adcode,
         "area_name": area.name if area else None,
         "plan_id": s.plan_id,
         "supports": s.support_count,
-        "text": mask_personal_data(s.text),
+        "text": words.text,
         "lon": round(lon, 6),
         "lat": round(lat, 6),
         "stance_name": stance_label(s.stance),
         "status_name": status_label(s.status),
         "decision_name": outcome_name(s.decision, s.status),
         "merged_into": s.merged_into_id,
-        "reply": mask_personal_data(s.reply_text or "") or None,
+        "reply": words.reply,
         "replied_on": replied_on.isoformat() if replied_on else None,
     }
 
@@ -169,8 +174,19 @@ def as_csv(rows: list[dict]) -> str:
     out.write("\ufeff")
     writer = csv.DictWriter(out, fieldnames=FIELDS)
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({key: safe_cell(value) for key, value in row.items()} for row in rows)
     return out.getvalue()
+
+
+def safe_cell(value):
+    """A cell a spreadsheet shows and never runs: text that starts a formula gets a leading '.
+
+    Numbers stay numbers (a negative longitude is not a formula), and so does text that is only
+    a number; everything else starting with =, +, -, @, a tab or CR is prefixed (OWASP).
+    """
+    if not isinstance(value, str) or not value.startswith(_FORMULA_START):
+        return value
+    return value if _NUMBER.fullmatch(value) else "'" + value
 
 
 def as_geojson(rows: list[dict]) -> dict:

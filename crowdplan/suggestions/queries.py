@@ -12,7 +12,7 @@ from crowdplan.core.models import Area, Topic
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
 from crowdplan.suggestions.models import Stance, Suggestion, Visibility
-from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.suggestions.public import public_view
 
 MAX_MARKERS = 2000
 POINTS_FROM_ZOOM = 15
@@ -85,14 +85,13 @@ def get_public(suggestion_id: int) -> Suggestion | None:
 
 
 def public_text(suggestion: Suggestion) -> str:
-    """The text as the public may see it: phone, ID and e-mail masked."""
-    return mask_personal_data(suggestion.text)
+    """The text as the public may see it: personal data masked."""
+    return public_view(suggestion).text
 
 
 def public_name(suggestion: Suggestion) -> str | None:
     """The chosen display name, masked too (people type phone numbers into names)."""
-    name = suggestion.org_name or suggestion.display_name
-    return mask_personal_data(name) if name else None
+    return public_view(suggestion).name
 
 
 def lonlat(suggestion: Suggestion) -> tuple[float, float]:

@@ -42,7 +42,7 @@ from crowdplan.suggestions.forms import FlagForm, SuggestionForm, build_suggesti
 from crowdplan.suggestions.models import SuggestionPhoto
 from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
 from crowdplan.suggestions.places import get_place
-from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.suggestions.public import public_view
 from crowdplan.transactions import late_write_lock
 from crowdplan.triage import operations as triage
 from crowdplan.triage.follows import is_following, toggle_follow
@@ -51,7 +51,7 @@ from crowdplan.triage.timeline import list_timeline
 from crowdplan.triage.workflow import Rating
 
 bp = Blueprint("suggestions", __name__)
-bp.add_app_template_global(mask_personal_data, "mask")
+bp.add_app_template_global(public_view, "public_view")
 GUEST_COOKIE = "cp_guest"
 
 
@@ -244,8 +244,7 @@ def detail(suggestion_id: int):
         following=is_following(current_user, suggestion_id=suggestion.id),
         rate_form=rate_form,
         suggestion=suggestion,
-        text=queries.public_text(suggestion),
-        name=queries.public_name(suggestion),
+        words=public_view(suggestion),
         small_map=embed_map(m),
         flag_form=FlagForm(),
     )

@@ -15,7 +15,7 @@ from crowdplan.extensions import db
 from crowdplan.i18n import role_label
 from crowdplan.labels import event_label, rating_label, status_label
 from crowdplan.suggestions.models import Suggestion
-from crowdplan.suggestions.privacy import mask_personal_data
+from crowdplan.suggestions.public import public as public_text
 from crowdplan.triage.models import SuggestionEvent
 
 # The reply text is shown in its own section; repeating it in the public timeline adds nothing.
@@ -105,4 +105,4 @@ def _reason(e: SuggestionEvent, public: bool, moved: tuple[str, str] | None) -> 
         # Transfers written before the lifecycle rewrite begin "old → new: " (in the language of
         # whoever transferred it); `moved` already says that in the reader's language.
         reason = _OLD_TRANSFER_PREFIX.sub("", reason, count=1)
-    return mask_personal_data(reason) if public else reason
+    return (public_text(reason) or "") if public else reason
