@@ -68,6 +68,10 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5/minute")
     # A burst cap on posting per network address, before the hourly caps kept in the database.
     SUGGESTION_RATE_LIMIT = os.environ.get("SUGGESTION_RATE_LIMIT", "20/minute;60/hour")
+    # Supports and reports, each counted per network (IPv4 address, IPv6 /64) and per account:
+    # a client that drops its guest cookie gets a new guest id, so these are what bound it.
+    SUPPORT_RATE_LIMIT = os.environ.get("SUPPORT_RATE_LIMIT", "10/minute;60/hour")
+    FLAG_RATE_LIMIT = os.environ.get("FLAG_RATE_LIMIT", "5/minute;20/hour")
     SECRET_KEY = os.environ.get("SECRET_KEY")
     # Fernet keys for contact details at rest, comma-separated, newest first (see README).
     CROWDPLAN_DATA_KEYS = os.environ.get("CROWDPLAN_DATA_KEYS")
@@ -100,7 +104,8 @@ class Config:
     MAX_CONTENT_LENGTH = int(os.environ.get("MAX_CONTENT_LENGTH", str(20 * 1024 * 1024)))
     # A point this close (metres) to an area outline is flagged for a human routing check.
     ROUTING_BOUNDARY_M = float(os.environ.get("ROUTING_BOUNDARY_M", "200"))
-    # Reports from different people that hide a suggestion until a moderator decides.
+    # Reports from different signed-in accounts that hide a suggestion until a moderator decides
+    # (guests' reports only put it in the moderation queue).
     FLAGS_TO_HIDE = int(os.environ.get("FLAGS_TO_HIDE", "3"))
     # Bots post a form within a second of loading it; people take longer.
     MIN_FILL_SECONDS = float(os.environ.get("MIN_FILL_SECONDS", "3"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import time
 
 from flask import current_app, g, request
@@ -66,7 +67,8 @@ class SuggestionForm(FlaskForm):
         validators=[Optional(), Email(), Length(max=254)],
     )
     website = StringField(_l("Leave this field empty"))  # honeypot: people never see it
-    started = HiddenField()  # signed time the form was shown: bots post too fast
+    # Signed time the form was shown (bots post too fast) and a nonce: one suggestion per form.
+    started = HiddenField()
 
 
 class FlagForm(FlaskForm):
@@ -108,8 +110,18 @@ def form_signer() -> URLSafeTimedSerializer:
 
 
 def form_stamp() -> str:
-    """The signed time a form is shown (bots post too fast)."""
-    return form_signer().dumps(time.time())
+    """The signed time a form is shown (bots post too fast), with a random nonce that makes
+    the same form sent again (double click, replay) the same suggestion."""
+    return form_signer().dumps([time.time(), secrets.token_urlsafe(16)])
+
+
+def read_form_stamp(stamp: str | None, max_age: int = 86400) -> tuple[float, str | None]:
+    """The time and nonce of a signed stamp; raises BadSignature or ValueError. A stamp from
+    before nonces (a bare time) has none."""
+    value = form_signer().loads(stamp or "", max_age=max_age)
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[1], str):
+        return float(value[0]), value[1]
+    return float(value), None
 
 
 def build_suggestion_form(plan: Plan | None = None) -> SuggestionForm:

@@ -40,6 +40,8 @@ class Suggestion(db.Model):
         Index("ix_suggestions_visibility_created", "visibility", "created_at"),
         Index("ix_suggestions_plan_id", "plan_id"),
         Index("ix_suggestions_visibility_replied", "visibility", "replied_at"),
+        # One suggestion per form shown: a double click or a replayed post finds the first.
+        Index("ix_suggestions_form_token", "form_token", unique=True),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -66,7 +68,10 @@ class Suggestion(db.Model):
     review_reason: Mapped[str | None] = mapped_column(String(200))
     confirm_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # SHA-256 of the nonce in the signed form stamp it was sent with (web form only).
+    form_token: Mapped[str | None] = mapped_column(String(64))
     support_count: Mapped[int] = mapped_column(default=0)
+    # Reports from signed-in accounts since the last approval: these alone can hide it.
     flag_count: Mapped[int] = mapped_column(default=0)
     source_hash: Mapped[str | None] = mapped_column(String(64))  # salted IP hash, for caps
     # Routing (分办): where it went, by which rule and why; flagged points need a human check.
@@ -140,7 +145,10 @@ class Support(db.Model):
 
 
 class Flag(db.Model):
-    """A report that a suggestion breaks the rules; one per account or guest cookie."""
+    """A report that a suggestion breaks the rules; one per account or signed guest id, ever.
+
+    A moderator's approval clears the open reports but keeps the rows: the unique constraints
+    then stop the same people from reporting it again, so they cannot hide it a second time."""
 
     __tablename__ = "suggestion_flags"
     __table_args__ = (
@@ -154,6 +162,7 @@ class Flag(db.Model):
     guest_key: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # a moderator approved
 
 
 class SuggestionEdit(db.Model):

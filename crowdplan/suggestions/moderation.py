@@ -14,8 +14,9 @@ from crowdplan.auth.staff import staff_blueprint
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.suggestions import operations as ops
+from crowdplan.suggestions import reactions
 from crowdplan.suggestions.forms import BlockedWordForm, ModerationForm, ReviewModeForm
-from crowdplan.suggestions.models import BlockedWord, Suggestion, Visibility
+from crowdplan.suggestions.models import BlockedWord, Suggestion
 
 bp = staff_blueprint("moderation", __name__, url_prefix="/staff/moderation")
 
@@ -28,12 +29,8 @@ def _moderators_only():
 
 @bp.get("/")
 def queue():
-    """Suggestions waiting for a moderator, oldest first."""
-    held = db.session.scalars(
-        select(Suggestion)
-        .where(Suggestion.visibility == Visibility.REVIEW)
-        .order_by(Suggestion.created_at)
-    ).all()
+    """Suggestions waiting for a moderator, and reported ones still shown, oldest first."""
+    held = reactions.review_queue()
     mode_form = ReviewModeForm(mode=ops.get_review_mode())
     return render_template(
         "suggestions/moderation.html",
@@ -54,7 +51,7 @@ def decide(suggestion_id: int):
     form = ModerationForm()
     if not form.validate_on_submit():
         raise AppError(_("Please check the form."), code="invalid_form")
-    ops.moderate(
+    reactions.moderate(
         suggestion,
         actor=current_user,
         action=form.action.data,

@@ -1,4 +1,5 @@
-"""Suggestion operations: submit, confirm, support, flag, moderate. They flush; callers commit."""
+"""Suggestion operations: submit and confirm (supports, flags and moderation are in
+reactions.py). They flush; callers commit."""
 
 from __future__ import annotations
 
@@ -13,8 +14,7 @@ from flask import current_app
 from flask_babel import gettext as _
 from geoalchemy2.shape import from_shape
 from shapely.geometry import Point
-from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import func, select
 
 from crowdplan import transactions
 from crowdplan.audit.models import record
@@ -27,13 +27,10 @@ from crowdplan.plans.models import LayerFeature, Plan, plan_areas
 from crowdplan.plans.operations import comments_open
 from crowdplan.suggestions.models import (
     BlockedWord,
-    Flag,
     SiteSetting,
     Stance,
     Suggestion,
-    SuggestionEdit,
     SuggestionPhoto,
-    Support,
     Visibility,
 )
 from crowdplan.suggestions.moderation_words import BlockedWords
@@ -145,6 +142,7 @@ def build_suggestion(
     source: str | None = None,
     now: datetime | None = None,
     trusted_channel: bool = False,
+    form_token: str | None = None,
 ) -> tuple[Suggestion, str | None, list]:
     """Validate a submission and build its row (not yet added): every read and check, and the
     photos re-encoded, happen here, before the write lock. Guests get a confirmation token
@@ -152,6 +150,7 @@ def build_suggestion(
 
     A trusted channel (an API key with the submit scope, e.g. the 12345 hotline system) has
     checked its callers itself, so its submissions skip the e-mail confirmation but not moderation.
+    `form_token` (the hashed nonce of the web form's stamp) makes a resent form one suggestion.
     """
     now = now or utcnow()
     plan, version_id, feature_id = _plan_context(data, now)
@@ -180,6 +179,7 @@ def build_suggestion(
         plan_version_id=version_id,
         plan_feature_id=feature_id,
         source_hash=source,
+        form_token=form_token,
         created_at=now,
     )
     token = None
@@ -195,6 +195,8 @@ def build_suggestion(
 def store_suggestion(suggestion: Suggestion, photos: list) -> Suggestion:
     """Insert a built suggestion and its prepared photos: the write, as short as it can be."""
     transactions.begin_write(db.session)
+    if suggestion.form_token is not None:
+        _check_first_send(suggestion.form_token)
     # Under the lock: two requests cannot both pass the cap.
     _check_caps(suggestion.author_id, suggestion.source_hash, suggestion.created_at)
     folder = Path(current_app.config["UPLOAD_FOLDER"]) / "photos"
@@ -210,6 +212,24 @@ def store_suggestion(suggestion: Suggestion, photos: list) -> Suggestion:
     db.session.add(suggestion)
     db.session.flush()
     return suggestion
+
+
+class DuplicateSubmission(Exception):
+    """This form was sent before: the answer is the first send's suggestion (nothing stored)."""
+
+    def __init__(self, suggestion_id: int):
+        super().__init__(suggestion_id)
+        self.suggestion_id = suggestion_id
+
+
+def _check_first_send(form_token: str) -> None:
+    # SQLite: the write lock serialises the sends. PostgreSQL: an advisory lock on the token
+    # makes a concurrent send wait for the first to commit, then see its row; the unique
+    # index is the backstop.
+    spatial.advisory_lock(db.session, int(form_token[:15], 16))
+    first = db.session.scalar(select(Suggestion.id).where(Suggestion.form_token == form_token))
+    if first is not None:
+        raise DuplicateSubmission(first)
 
 
 def _plan_context(data: SuggestionInput, now: datetime):
@@ -307,90 +327,3 @@ def confirm_guest(token: str, now: datetime | None = None) -> tuple[Suggestion, 
         _apply_moderation(suggestion)
         db.session.flush()
     return suggestion, first_time
-
-
-def _count_once(suggestion: Suggestion, row, counter) -> bool:
-    """Insert a one-per-person row (unique constraints decide, race-free) and, if it was new,
-    increment the counter column atomically in the database, never read-then-write."""
-    try:
-        with db.session.begin_nested():
-            db.session.add(row)
-    except IntegrityError:
-        return False
-    db.session.execute(
-        update(Suggestion).where(Suggestion.id == suggestion.id).values({counter: counter + 1})
-    )
-    db.session.refresh(suggestion)
-    return True
-
-
-def support(suggestion: Suggestion, *, user=None, guest_key: str | None = None) -> bool:
-    """+1 once per account or guest cookie; False when already given. Safe under concurrency."""
-    if not suggestion.is_public:
-        raise AppError(_("This suggestion cannot be supported."), status=404, code="not_public")
-    row = Support(
-        suggestion_id=suggestion.id,
-        user_id=getattr(user, "id", None),
-        guest_key=None if user else guest_key,
-    )
-    return _count_once(suggestion, row, Suggestion.support_count)
-
-
-def flag(suggestion: Suggestion, *, reason: str, user=None, guest_key: str | None = None) -> bool:
-    """Report a suggestion; after FLAGS_TO_HIDE reports it waits for a moderator."""
-    reason = (reason or "").strip()[:200]
-    if not reason:
-        raise AppError(_("Please say what is wrong."), code="reason_required")
-    row = Flag(
-        suggestion_id=suggestion.id,
-        user_id=getattr(user, "id", None),
-        guest_key=None if user else guest_key,
-        reason=reason,
-    )
-    if not _count_once(suggestion, row, Suggestion.flag_count):
-        return False
-    limit = current_app.config.get("FLAGS_TO_HIDE", FLAGS_TO_HIDE)
-    if suggestion.flag_count >= limit and suggestion.visibility == Visibility.PUBLISHED:
-        suggestion.visibility, suggestion.review_reason = Visibility.REVIEW, "flags"
-        record(
-            "auto_hidden",
-            suggestion,
-            from_state=Visibility.PUBLISHED,
-            to_state=Visibility.REVIEW,
-            reason="flags",
-        )
-    return True
-
-
-def moderate(
-    suggestion: Suggestion, *, actor, action: str, reason: str = "", new_text: str | None = None
-) -> Suggestion:
-    """Approve, hide or edit (keeping the original text) a suggestion; audited."""
-    before = suggestion.visibility
-    if action == "approve":
-        suggestion.visibility, suggestion.review_reason = Visibility.PUBLISHED, None
-    elif action == "hide":
-        suggestion.visibility, suggestion.review_reason = Visibility.HIDDEN, reason[:200] or None
-    elif action == "edit" and new_text and MIN_TEXT <= len(new_text.strip()) <= MAX_TEXT:
-        db.session.add(
-            SuggestionEdit(
-                suggestion_id=suggestion.id,
-                editor_id=actor.id,
-                old_text=suggestion.text,
-                new_text=new_text.strip(),
-                reason=reason or None,
-            )
-        )
-        suggestion.text = new_text.strip()
-    else:
-        raise AppError(_("Unknown moderation action."), code="bad_action")
-    db.session.flush()
-    record(
-        f"moderation_{action}",
-        suggestion,
-        actor=actor,
-        from_state=before,
-        to_state=suggestion.visibility,
-        reason=reason or None,
-    )
-    return suggestion

@@ -37,9 +37,14 @@ from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan
 from crowdplan.stats.web import count_view
 from crowdplan.suggestions import operations as ops
-from crowdplan.suggestions import queries
-from crowdplan.suggestions.forms import FlagForm, SuggestionForm, build_suggestion_form, form_signer
-from crowdplan.suggestions.models import SuggestionPhoto
+from crowdplan.suggestions import queries, reactions
+from crowdplan.suggestions.forms import (
+    FlagForm,
+    SuggestionForm,
+    build_suggestion_form,
+    read_form_stamp,
+)
+from crowdplan.suggestions.models import Suggestion, SuggestionPhoto, Visibility
 from crowdplan.suggestions.photos import MAX_PHOTO_BYTES, photo_path
 from crowdplan.suggestions.places import get_place
 from crowdplan.suggestions.public import public_view
@@ -85,13 +90,18 @@ def create():
     plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)
     form = build_suggestion_form(plan)
     try:
-        data = _read_form(form, plan)
+        data, nonce = _read_form(form, plan)
         suggestion, token = triage.submit(
             data,
             author=current_user if current_user.is_authenticated else None,
             guest_email=form.guest_email.data or None,
             source=ops.source_hash(request.remote_addr),
+            form_token=ops.hash_token(nonce) if nonce else None,
         )
+    except ops.DuplicateSubmission as dup:
+        # The same form again (double click, a replay): the first send's answer, no new row.
+        db.session.rollback()
+        return _answer_submission(db.session.get(Suggestion, dup.suggestion_id), flash_it=False)
     except AppError as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -102,11 +112,15 @@ def create():
     if token is not None:
         _send_confirmation(form.guest_email.data, token)  # queued with the suggestion
     db.session.commit()
-    if token is not None:
+    return _answer_submission(suggestion)
+
+
+def _answer_submission(suggestion: Suggestion, *, flash_it: bool = True):
+    if suggestion.visibility == Visibility.UNCONFIRMED:
         return render_template("suggestions/check_mail.html"), 202
-    if suggestion.is_public:
+    if flash_it and suggestion.is_public:
         flash(_("Thank you. Your suggestion is published."), "success")
-    else:
+    elif flash_it:
         flash(_("Thank you. Your suggestion will appear after a moderator has read it."), "info")
     return redirect(
         url_for(".detail", suggestion_id=suggestion.id)
@@ -115,11 +129,11 @@ def create():
     )
 
 
-def _read_form(form: SuggestionForm, plan: Plan | None) -> ops.SuggestionInput:
-    """Turn the submitted form into operation input, or raise AppError with the reason."""
+def _read_form(form: SuggestionForm, plan: Plan | None) -> tuple[ops.SuggestionInput, str | None]:
+    """Turn the submitted form into operation input and the form's nonce, or raise AppError."""
     if form.website.data:
         raise AppError(_("The form could not be accepted."), code="honeypot")
-    _check_fill_time(form.started.data)
+    nonce = _check_fill_time(form.started.data)
     if not form.validate():
         errors = "; ".join(
             f"{form[name].label.text}: {msgs[0]}" for name, msgs in form.errors.items()
@@ -131,7 +145,7 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> ops.SuggestionInput:
     photos = [
         f.read(MAX_PHOTO_BYTES + 1) for f in (form.photos.data or []) if getattr(f, "filename", "")
     ]
-    return ops.SuggestionInput(
+    data = ops.SuggestionInput(
         lon=lon,
         lat=lat,
         is_approximate=approximate,
@@ -147,12 +161,14 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> ops.SuggestionInput:
         feature_id=int(form.feature_id.data) if (form.feature_id.data or "").isdigit() else None,
         photos=photos,
     )
+    return data, nonce
 
 
-def _check_fill_time(stamp: str | None) -> None:
+def _check_fill_time(stamp: str | None) -> str | None:
+    """Refuse a stale or too fast form; returns the form's nonce."""
     minimum = current_app.config.get("MIN_FILL_SECONDS", 3)
     try:
-        shown = float(form_signer().loads(stamp or "", max_age=86400))
+        shown, nonce = read_form_stamp(stamp)
     except (BadSignature, ValueError, TypeError) as exc:
         raise AppError(
             _("The form has expired. Please reload the page and try again."), code="stale_form"
@@ -163,6 +179,7 @@ def _check_fill_time(stamp: str | None) -> None:
             status=429,
             code="too_fast",
         )
+    return nonce
 
 
 def _read_place(form: SuggestionForm) -> tuple[float, float, bool, str | None]:
@@ -251,20 +268,29 @@ def detail(suggestion_id: int):
 
 
 def _guest_key() -> str:
-    """The hashed first-party guest cookie (set on this response when missing)."""
+    """The hashed server-signed guest id (a new one is issued when missing or forged)."""
     return ops.hash_token(first_party_id(GUEST_COOKIE))
 
 
+def _support_limit() -> str:
+    return current_app.config["SUPPORT_RATE_LIMIT"]
+
+
+def _flag_limit() -> str:
+    return current_app.config["FLAG_RATE_LIMIT"]
+
+
 @bp.post("/suggestions/<int:suggestion_id>/support")
+@limiter.limit(_support_limit, key_func=reactions.network_key)
+@limiter.limit(_support_limit, key_func=reactions.account_key, exempt_when=reactions.signed_out)
 def support(suggestion_id: int):
-    """+1, once per account or guest cookie."""
+    """+1, once per account or guest id."""
     spatial.begin_immediate(db.session)  # reads, then writes: take the lock first
     suggestion = queries.get_public(suggestion_id)
     if suggestion is None:
         abort(404)
-    key = _guest_key()
     user = current_user if current_user.is_authenticated else None
-    added = ops.support(suggestion, user=user, guest_key=key)
+    added = reactions.support(suggestion, user=user, guest_key=None if user else _guest_key())
     db.session.commit()
     flash(
         _("Thank you for your support.") if added else _("You have already supported this."),
@@ -274,6 +300,8 @@ def support(suggestion_id: int):
 
 
 @bp.post("/suggestions/<int:suggestion_id>/flag")
+@limiter.limit(_flag_limit, key_func=reactions.network_key)
+@limiter.limit(_flag_limit, key_func=reactions.account_key, exempt_when=reactions.signed_out)
 def flag(suggestion_id: int):
     """Report a suggestion to the moderators."""
     spatial.begin_immediate(db.session)  # reads, then writes: take the lock first
@@ -283,9 +311,10 @@ def flag(suggestion_id: int):
     form = FlagForm()
     if not form.validate_on_submit():
         raise AppError(_("Please say what is wrong."), code="reason_required")
-    key = _guest_key()
     user = current_user if current_user.is_authenticated else None
-    ops.flag(suggestion, reason=form.reason.data, user=user, guest_key=key)
+    reactions.flag(
+        suggestion, reason=form.reason.data, user=user, guest_key=None if user else _guest_key()
+    )
     db.session.commit()
     flash(_("Thank you. A moderator will look at it."), "info")
     return redirect(

@@ -157,11 +157,12 @@ POLICY: dict[str, str] = {
 @pytest.fixture(autouse=True)
 def _no_api_rate_limit(app):
     """The matrix sends hundreds of API requests from one address in a minute; the per-address
-    API limit is tested in test_api_keys, not here."""
-    saved = app.config["API_RATE_LIMIT"]
-    app.config["API_RATE_LIMIT"] = "1000000/minute"
+    API limit is tested in test_api_keys, the support and flag limits in tests/abuse/."""
+    names = ("API_RATE_LIMIT", "SUPPORT_RATE_LIMIT", "FLAG_RATE_LIMIT")
+    saved = {name: app.config[name] for name in names}
+    app.config.update(dict.fromkeys(names, "1000000/minute"))
     yield
-    app.config["API_RATE_LIMIT"] = saved
+    app.config.update(saved)
 
 
 ROLE_ORDER = ("anonymous", "citizen", "organisation", "planner", "dept_head", "admin")
