@@ -62,8 +62,14 @@ class Config:
     RATELIMIT_KEY_PREFIX = os.environ.get("RATELIMIT_KEY_PREFIX", "crowdplan")
     # Redis down must not take the site down: limits fall back to this worker's memory.
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
-    # Requests per API key (or per address without a key) on /api/v1 and /open311.
+    # Every route (pages and JSON) counts requests per network address and per route first.
+    PUBLIC_RATE_LIMIT = os.environ.get("PUBLIC_RATE_LIMIT", "120/minute")
+    # /api/v1 and /open311 together: per network address, and per API key when one is sent.
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
+    # The similar-suggestion lookup compares texts: tighter, per network address.
+    SIMILAR_RATE_LIMIT = os.environ.get("SIMILAR_RATE_LIMIT", "30/minute")
+    # Whole-table open data downloads (CSV, GeoJSON), per network address.
+    OPEN_DATA_RATE_LIMIT = os.environ.get("OPEN_DATA_RATE_LIMIT", "10/minute")
     # Sign-in attempts per minute, per account and per network address (the 6th is a 429).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5/minute")
     # A burst cap on posting per network address, before the hourly caps kept in the database.
@@ -147,6 +153,11 @@ class TestingConfig(Config):
     CROWDPLAN_TILES = "none"
     WTF_CSRF_ENABLED = True
     RATELIMIT_STORAGE_URI = "memory://"
+    # Page and API tests load the same route many times a minute; the abuse tests set tiny
+    # limits themselves.
+    PUBLIC_RATE_LIMIT = "100000/minute"
+    OPEN_DATA_RATE_LIMIT = "100000/minute"
+    SIMILAR_RATE_LIMIT = "100000/minute"
     REDIS_URL = None  # tests that need Redis ask for it (the with_redis fixture)
     # The concurrency tests run 64 clients as threads of one process (production: one request
     # per sync worker process, so the default pool is plenty).

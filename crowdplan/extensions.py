@@ -23,9 +23,18 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# Limits are declared where they apply (@limiter.limit); storage is memory:// in development and
-# Redis (REDIS_URL) when several workers must share one count.
-limiter = Limiter(key_func=get_remote_address)
+
+
+def _public_limit() -> str:
+    from flask import current_app
+
+    return current_app.config["PUBLIC_RATE_LIMIT"]
+
+
+# Every route is limited per network address and route (PUBLIC_RATE_LIMIT) unless it declares
+# its own limits where it applies (@limiter.limit); the API's are in crowdplan/api/auth.py.
+# Storage is memory:// in development and Redis (REDIS_URL) when workers must share one count.
+limiter = Limiter(key_func=get_remote_address, default_limits=[_public_limit])
 
 
 def redis_client():

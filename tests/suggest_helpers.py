@@ -41,3 +41,14 @@ def post_suggestion(
     if photos:
         data["photos"] = [(io.BytesIO(raw), name) for raw, name in photos]
     return client.post("/suggestions/new", data=data, content_type="multipart/form-data")
+
+
+def post_similar(client, text: str, *, lon=CITY_CENTRE[0], lat=CITY_CENTRE[1], **kwargs):
+    """Ask the similar-suggestion lookup as the report page's script does (JSON body, CSRF)."""
+    token = csrf_from(client.get("/report").get_data(as_text=True))
+    return client.post(
+        "/api/v1/suggestions/similar",
+        json={"lon": lon, "lat": lat, "text": text},
+        headers={"X-CSRFToken": token},
+        **kwargs,
+    )

@@ -90,7 +90,7 @@ def limited(database_url, tmp_path):
         db.engine.dispose()
 
 
-def test_keys_are_rate_limited_each_on_its_own(app, limited):
+def test_keys_are_rate_limited_per_address_and_each_on_its_own(app, limited):
     first, second = make_key(app, name="a"), make_key(app, name="b")
     client = limited.test_client()
     for _ in range(3):
@@ -102,5 +102,9 @@ def test_keys_are_rate_limited_each_on_its_own(app, limited):
         assert r.status_code == 429 and int(r.headers["Retry-After"]) > 0
         error = ET.fromstring(r.get_data()).find("error")
         assert error.findtext("code") == "429" and error.findtext("description")
-    with client.get("/api/v1/topics", headers={"X-API-Key": second}) as r:
+    elsewhere = {"REMOTE_ADDR": "198.51.100.7"}
+    with client.get("/api/v1/topics", headers={"X-API-Key": second}, environ_base=elsewhere) as r:
         assert r.status_code == 200
+    # Per key as well as per address: the spent key is refused from a fresh address too.
+    with client.get("/api/v1/topics", headers={"X-API-Key": first}, environ_base=elsewhere) as r:
+        assert r.status_code == 429

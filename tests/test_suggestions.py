@@ -12,7 +12,7 @@ from crowdplan.mail import read_outbox
 from crowdplan.suggestions import operations as ops
 from crowdplan.suggestions import reactions
 from crowdplan.suggestions.models import Suggestion, Support, Visibility
-from tests.suggest_helpers import plan_in_notice, post_suggestion
+from tests.suggest_helpers import plan_in_notice, post_similar, post_suggestion
 
 
 def _count(app) -> int:
@@ -132,9 +132,7 @@ def test_contact_details_never_public_and_text_is_masked(demo, client, auth):
     detail = client.get(response.headers["Location"]).get_data(as_text=True)
     listing = client.get("/suggestions").get_data(as_text=True)
     suggestion = _only(demo)
-    similar = client.get(f"/api/v1/suggestions/similar?at=114.3226,29.8412&text={text}").get_data(
-        as_text=True
-    )
+    similar = post_similar(client, text).get_data(as_text=True)
     for page in (detail, listing, similar):
         for secret in (
             "13812345678",

@@ -13,7 +13,7 @@ from crowdplan.core.models import Topic
 from crowdplan.extensions import db
 from crowdplan.suggestions import queries
 from crowdplan.suggestions.models import Suggestion, Visibility
-from tests.suggest_helpers import post_suggestion
+from tests.suggest_helpers import post_similar, post_suggestion
 
 CITY = "113.6,29.0,114.8,30.2"
 
@@ -146,9 +146,7 @@ def test_text_and_names_are_escaped_in_html_and_json(demo, client, auth):
             and "<img src=x" not in page
             and "<svg onload" not in page
         )
-    similar = client.get("/api/v1/suggestions/similar?at=114.3226,29.8412&text=停车难").get_data(
-        as_text=True
-    )
+    similar = post_similar(client, "停车难").get_data(as_text=True)
     assert "<script>" not in similar  # JSON escapes < as \u003c
 
 

@@ -10,6 +10,7 @@ from crowdplan.api import keys
 from crowdplan.api.models import Scope
 from crowdplan.auth.permissions import Permission
 from crowdplan.auth.staff import staff_blueprint
+from crowdplan.core import operations as core
 from crowdplan.extensions import db
 
 bp = staff_blueprint("api_keys", __name__, url_prefix="/staff/api-keys")
@@ -24,19 +25,34 @@ def _admins_only():
 @bp.get("/")
 def index():
     """Every key with its prefix, scopes and state."""
-    return render_template("api/keys.html", keys=keys.list_api_keys(), scopes=list(Scope))
+    return _page()
+
+
+def _page(**extra):
+    return render_template(
+        "api/keys.html",
+        keys=keys.list_api_keys(),
+        scopes=list(Scope),
+        departments=[d for d in core.list_departments() if d.is_active],
+        **extra,
+    )
 
 
 @bp.post("/")
 def create():
     """Create a key and show it once on the page that answers the POST."""
+    try:
+        departments = [int(v) for v in request.form.getlist("department")]
+    except ValueError:
+        abort(400)
     key, raw = keys.create_api_key(
-        request.form.get("name", ""), request.form.getlist("scope"), actor=current_user
+        request.form.get("name", ""),
+        request.form.getlist("scope"),
+        departments=departments,
+        actor=current_user,
     )
     db.session.commit()
-    return render_template(
-        "api/keys.html", keys=keys.list_api_keys(), scopes=list(Scope), new_key=raw, created=key
-    )
+    return _page(new_key=raw, created=key)
 
 
 @bp.post("/<int:key_id>/revoke")

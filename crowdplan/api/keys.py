@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from crowdplan.api.models import ApiKey, Scope
 from crowdplan.audit.models import record
-from crowdplan.core.models import utcnow
+from crowdplan.core.models import Department, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 
@@ -23,14 +23,20 @@ def hash_key(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def create_api_key(name: str, scopes: list[str], *, actor=None) -> tuple[ApiKey, str]:
-    """Make a key; returns the row and the raw key, which is never stored or shown again."""
+def create_api_key(
+    name: str, scopes: list[str], *, departments: list[int] | None = None, actor=None
+) -> tuple[ApiKey, str]:
+    """Make a key; returns the row and the raw key, which is never stored or shown again.
+
+    `departments` (ids) limits what a staff-read key reads beyond public data; none: all.
+    """
     name = (name or "").strip()
     if not 1 <= len(name) <= 80:
         raise AppError(_("Please give the key a name (at most 80 characters)."), code="bad_name")
     unknown = [s for s in scopes if s not in {v.value for v in Scope}]
     if unknown:
         raise AppError(_("Unknown scope: %(scope)s", scope=", ".join(unknown)), code="bad_scope")
+    chosen = _departments(departments or [])
     raw = KEY_PREFIX + secrets.token_urlsafe(32)
     key = ApiKey(
         name=name,
@@ -38,11 +44,21 @@ def create_api_key(name: str, scopes: list[str], *, actor=None) -> tuple[ApiKey,
         key_hash=hash_key(raw),
         scopes=" ".join(dict.fromkeys(scopes)),
         created_by_id=getattr(actor, "id", None),
+        departments=chosen,
     )
     db.session.add(key)
     db.session.flush()
-    record("api_key_created", key, actor=actor, to_state=key.scopes or None, reason=name)
+    codes = ",".join(d.code for d in chosen)
+    reason = f"{name} [{codes}]" if codes else name
+    record("api_key_created", key, actor=actor, to_state=key.scopes or None, reason=reason)
     return key, raw
+
+
+def _departments(ids: list[int]) -> list[Department]:
+    found = list(db.session.scalars(select(Department).where(Department.id.in_(set(ids)))))
+    if len(found) != len(set(ids)):
+        raise AppError(_("Unknown department."), code="bad_department")
+    return found
 
 
 def revoke_api_key(key: ApiKey, *, actor=None, now: datetime | None = None) -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
@@ -18,6 +18,16 @@ class Scope(StrEnum):
 
     SUBMIT = "submit"  # post suggestions as a trusted intake channel (e.g. the 12345 hotline)
     STAFF_READ = "staff-read"  # read unpublished suggestions and their private details
+
+
+# The departments whose unpublished suggestions and contact details a staff-read key may read;
+# a key with none is not limited to a department.
+api_key_departments = Table(
+    "api_key_departments",
+    db.metadata,
+    Column("api_key_id", Integer, ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True),
+    Column("department_id", Integer, ForeignKey("departments.id"), primary_key=True),
+)
 
 
 class ApiKey(db.Model):
@@ -33,6 +43,7 @@ class ApiKey(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    departments = relationship("Department", secondary=api_key_departments, lazy="selectin")
 
     @property
     def scope_list(self) -> list[str]:
@@ -42,3 +53,7 @@ class ApiKey(db.Model):
     def has_scope(self, scope: str) -> bool:
         """Whether this (active) key carries the scope."""
         return self.revoked_at is None and scope in self.scope_list
+
+    def covers(self, department_id: int | None) -> bool:
+        """Whether the key's departments include this one (a key without departments: all)."""
+        return not self.departments or department_id in {d.id for d in self.departments}

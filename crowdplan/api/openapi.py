@@ -145,11 +145,24 @@ def _api_paths() -> dict:
             )
         },
         f"{p}/suggestions/similar": {
-            "get": _op(
-                "Published suggestions near a point with similar text",
+            "post": _op(
+                "Published suggestions near a point with similar text (the draft in the body, "
+                "at most 2,000 characters; a session sends X-CSRFToken)",
                 tag="suggestions",
-                params=(_param("at", required=True, description="lon,lat"), _param("text")),
-                responses={"200": _json("Similar suggestions"), "400": ERROR},
+                requestBody={
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {"$ref": "#/components/schemas/SimilarQuery"}
+                        }
+                    },
+                },
+                responses={
+                    "200": _json("Similar suggestions"),
+                    "400": ERROR,
+                    "413": ERROR,
+                    "429": ERROR,
+                },
             )
         },
         f"{p}/topics": {
@@ -370,6 +383,15 @@ def _components() -> dict:
                     "per_page": {"type": "integer"},
                     "total": {"type": "integer"},
                     "pages": {"type": "integer"},
+                },
+            },
+            "SimilarQuery": {
+                "type": "object",
+                "required": ["lon", "lat"],
+                "properties": {
+                    "lon": {"type": "number", "minimum": -180, "maximum": 180},
+                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                    "text": {"type": "string", "maxLength": 2000},
                 },
             },
             "NewSuggestion": {

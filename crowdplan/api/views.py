@@ -8,24 +8,26 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from crowdplan.api import openapi, serialize
-from crowdplan.api.auth import current_key, rate_limit, rate_limit_key
+from crowdplan.api import openapi, serialize, staff_read
+from crowdplan.api.auth import current_key, limit_api, refuse_unknown_key
 from crowdplan.api.models import Scope
 from crowdplan.api.parse import parse_suggestion
 from crowdplan.api.queries import list_suggestions
 from crowdplan.core import operations as core
 from crowdplan.errors import AppError
-from crowdplan.extensions import csrf, db, limiter
+from crowdplan.extensions import csrf, db
 from crowdplan.plans import queries as plan_queries
 from crowdplan.plans.operations import get_plan
 from crowdplan.suggestions import operations as suggestions
-from crowdplan.suggestions.models import Suggestion
-from crowdplan.suggestions.queries import SuggestionFilters, get_public
+from crowdplan.suggestions.queries import SuggestionFilters
 from crowdplan.triage import operations as triage
 from crowdplan.triage.workflow import Status
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)
+limit_api(bp)
+# After the limiter's own hook (registered first), on every request of the app: /api/v1 routes
+# of other blueprints (the map layer, stats, open data) and Open311 refuse unknown keys too.
+bp.before_app_request(refuse_unknown_key)
 MAX_PER_PAGE = 100
 
 
@@ -118,13 +120,17 @@ def suggestion_list():
 
 @bp.get("/suggestions/<int:suggestion_id>")
 def suggestion(suggestion_id: int):
-    """One published suggestion; a staff-read key also sees held ones and private details."""
+    """One published suggestion; a staff-read key also sees held ones of its departments and
+    private details, each such read audited."""
     key = current_key()
-    private = key is not None and key.has_scope(Scope.STAFF_READ)
-    found = db.session.get(Suggestion, suggestion_id) if private else get_public(suggestion_id)
+    found, private = staff_read.get_suggestion_for_key(key, suggestion_id)
     if found is None:
         raise AppError(_("This suggestion does not exist."), status=404, code="no_suggestion")
-    return jsonify(serialize.suggestion(found, private=private))
+    body = serialize.suggestion(found, private=private)
+    if private:
+        staff_read.record_private_read(key, found)
+        db.session.commit()
+    return jsonify(body)
 
 
 @bp.post("/suggestions")

@@ -43,6 +43,7 @@ def _actions() -> dict[str, str]:
         "password_reset": _("Password reset"),
         "api_key_created": _("API key created"),
         "api_key_revoked": _("API key revoked"),
+        "private_read": _("Private details read through an API key"),
         "access_denied": _("Access denied"),
     }
 

@@ -154,8 +154,8 @@ def profile():
 
 
 @bp.route("/profile/password", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])  # outside login_required: GETs count per address
 @login_required
-@limiter.limit("10/hour", methods=["POST"])
 def change_password():
     """A new password; other devices are signed out, this one stays signed in."""
     form = PasswordChangeForm()

@@ -8,17 +8,17 @@ from flask import Blueprint, request, url_for
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
-from crowdplan.api.auth import current_key, rate_limit, rate_limit_key
+from crowdplan.api.auth import current_key, limit_api
 from crowdplan.api.models import Scope
 from crowdplan.errors import AppError, default_message
-from crowdplan.extensions import csrf, db, limiter
+from crowdplan.extensions import csrf, db
 from crowdplan.open311 import intake
 from crowdplan.open311 import operations as o311
 from crowdplan.open311.render import Open311Error, error_response, respond, w3c
 
 bp = Blueprint("open311", __name__, url_prefix="/open311")
 csrf.exempt(bp)  # every write needs an API key, which a browser never sends by itself
-limiter.shared_limit(rate_limit, scope="api", key_func=rate_limit_key)(bp)
+limit_api(bp)
 FORMAT = "<any(json, xml):fmt>"
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 # When this interface last changed (discovery's changeset); bump it with the interface.

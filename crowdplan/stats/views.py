@@ -10,6 +10,7 @@ from flask_login import current_user
 
 from crowdplan.auth import policy
 from crowdplan.core.models import utcnow
+from crowdplan.extensions import limiter
 from crowdplan.plans.operations import get_plan
 from crowdplan.stats import rendering, report
 from crowdplan.stats.figures import public_figures
@@ -82,7 +83,12 @@ def plan_report_geojson(plan_id: int):
     return _download(body, f"plan-{plan.id}-report.geojson", "application/geo+json")
 
 
+def _open_data_limit() -> str:
+    return current_app.config["OPEN_DATA_RATE_LIMIT"]
+
+
 @bp.get("/api/v1/open/suggestions.csv")
+@limiter.limit(_open_data_limit)  # per network address: a whole-table download
 def open_csv():
     """Anonymised published suggestions (filters: topic, stance, area, plan)."""
     rows = report.open_data(SuggestionFilters.from_args(request.args))
@@ -90,6 +96,7 @@ def open_csv():
 
 
 @bp.get("/api/v1/open/suggestions.geojson")
+@limiter.limit(_open_data_limit)
 def open_geojson():
     """Anonymised published suggestions as GeoJSON (filters: topic, stance, area, plan)."""
     rows = report.open_data(SuggestionFilters.from_args(request.args))

@@ -1,9 +1,8 @@
-"""Reads of public suggestions: filtered lists, the map viewport, nearby similar ones."""
+"""Reads of public suggestions: filtered lists and the map viewport (similar ones: similar.py)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from difflib import SequenceMatcher
 
 from geoalchemy2.shape import to_shape
 from sqlalchemy import case, func, select
@@ -164,31 +163,3 @@ def _clusters(bbox, zoom: int, filters: SuggestionFilters, in_view) -> dict:
             }
         )
     return {"type": "FeatureCollection", "kind": "clusters", "features": features}
-
-
-def nearby_similar(
-    lon: float, lat: float, text: str, *, metres: float = 300, limit: int = 5
-) -> list[tuple[Suggestion, float]]:
-    """Published suggestions near the point whose text resembles `text` (duplicates to support)."""
-    query = (
-        select(Suggestion)
-        .where(
-            Suggestion.visibility == Visibility.PUBLISHED,
-            spatial.within_m(Suggestion.point, lon, lat, metres),
-        )
-        .order_by(Suggestion.created_at.desc())
-        .limit(200)
-    )
-    scored = []
-    for suggestion in db.session.scalars(query):
-        score = _similarity(text, suggestion.text)
-        if score >= 0.3 or not text.strip():
-            scored.append((suggestion, score))
-    scored.sort(key=lambda pair: pair[1], reverse=True)
-    return scored[:limit]
-
-
-def _similarity(a: str, b: str) -> float:
-    """Character similarity; Chinese has no spaces, so compare characters, not words."""
-    a, b = "".join(a.split()), "".join(b.split())
-    return SequenceMatcher(None, a, b).ratio() if a and b else 0.0

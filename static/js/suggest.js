@@ -59,9 +59,16 @@
     if (!similarBox || !lon.value || !lat.value) { return; }
     clearTimeout(timer);
     timer = setTimeout(function () {
-      var url = form.dataset.similarUrl + "?at=" + lon.value + "," + lat.value +
-        "&text=" + encodeURIComponent(text ? text.value : "");
-      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.json(); })
+      // The draft goes in the body: a URL with it would land in access logs and history.
+      var body = JSON.stringify({
+        lon: parseFloat(lon.value), lat: parseFloat(lat.value),
+        text: (text ? text.value : "").slice(0, 2000)
+      });
+      var token = form.querySelector("input[name=csrf_token]");
+      fetch(form.dataset.similarUrl, {
+        method: "POST", credentials: "same-origin", body: body,
+        headers: { "Content-Type": "application/json", "X-CSRFToken": token ? token.value : "" }
+      }).then(function (r) { return r.ok ? r.json() : null; })
         .then(showSimilar).catch(function () { /* the form works without this hint */ });
     }, 400);
   }

@@ -196,7 +196,6 @@ def _form(endpoint: str, t: Target, w: World) -> dict:
 # Query strings for pages that need one to answer at all.
 QUERIES = {
     "suggestions_api.viewport": "?bbox=114.0,29.5,114.6,30.1&zoom=12",
-    "suggestions_api.similar": "?at=114.3226,29.8412&text=parking",
 }
 
 
