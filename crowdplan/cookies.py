@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from flask import after_this_request, request
+from flask import after_this_request, current_app, request
 
 ONE_YEAR = 365 * 86400
 
@@ -18,7 +18,11 @@ def first_party_id(name: str) -> str:
 
     @after_this_request
     def _remember(response):
-        response.set_cookie(name, value, max_age=ONE_YEAR, httponly=True, samesite="Lax")
+        # Secure whenever the session cookie is (production): HTTPS only, like the session.
+        secure = current_app.config.get("SESSION_COOKIE_SECURE", False)
+        response.set_cookie(
+            name, value, max_age=ONE_YEAR, httponly=True, samesite="Lax", secure=secure
+        )
         return response
 
     return value

@@ -24,6 +24,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -124,10 +125,14 @@ def write_outbox(message: EmailMessage, folder: Path) -> str:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full link for an e-mail, also outside a request (CLI, seeding) via CROWDPLAN_BASE_URL."""
-    from flask import has_request_context, url_for
+    """A full link for an e-mail, always on CROWDPLAN_BASE_URL, inside a request or not.
 
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["CROWDPLAN_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    Never the request's Host header: a forged Host would put another site's address, with a
+    confirmation or reset token in it, into the mail.
+    """
+    base = urlsplit(current_app.config["CROWDPLAN_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)

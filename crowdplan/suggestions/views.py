@@ -31,6 +31,7 @@ from crowdplan.errors import AppError
 from crowdplan.extensions import db, limiter
 from crowdplan.geo import maps, spatial
 from crowdplan.geo.pages import embed_map, tiles
+from crowdplan.inputs import arg_int, arg_page, ascii_int
 from crowdplan.labels import rating_label
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.plans.mapping import version_map
@@ -70,7 +71,7 @@ def suggestion_map_context(plan: Plan | None) -> dict:
 @bp.get("/report")
 def report():
     """Report a place: tap the map or choose from the list, then say it."""
-    plan = db.session.get(Plan, request.args.get("plan", type=int) or 0)
+    plan = db.session.get(Plan, arg_int("plan") or 0)
     form = build_suggestion_form(plan)
     return render_template(
         "suggestions/report.html", form=form, plan=plan, **suggestion_map_context(plan)
@@ -82,7 +83,7 @@ def report():
 @late_write_lock  # create_suggestion takes it after re-encoding the photos
 def create():
     """Receive the form: validate, store, confirm by e-mail for guests."""
-    plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)
+    plan = db.session.get(Plan, ascii_int(request.form.get("plan_id")) or 0)
     form = build_suggestion_form(plan)
     try:
         data = _read_form(form, plan)
@@ -144,7 +145,7 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> ops.SuggestionInput:
         org_name=form.org_name.data,
         org_members=form.org_members.data,
         plan_id=plan.id if plan else None,
-        feature_id=int(form.feature_id.data) if (form.feature_id.data or "").isdigit() else None,
+        feature_id=ascii_int(form.feature_id.data),
         photos=photos,
     )
 
@@ -208,7 +209,7 @@ def confirm(token: str):
 def index():
     """Published suggestions as a list in step with the map (filters in the URL)."""
     filters = queries.SuggestionFilters.from_args(request.args)
-    page = queries.list_public(filters, page=request.args.get("page", 1, type=int))
+    page = queries.list_public(filters, page=arg_page())
     m = maps.base_map(tiles())
     areas = core.list_current_areas()
     maps.add_area_outlines(m, core.areas_for_map(areas))
