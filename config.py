@@ -82,6 +82,9 @@ class Config:
     API_RATE_LIMIT = os.environ.get("API_RATE_LIMIT", "120/minute")
     # Sign-in attempts per minute, per account and per network address (the 6th is a 429).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5/minute")
+    # Confirmation mails one recipient, and one network address, can cause (guest posts).
+    MAIL_LIMIT_PER_RECIPIENT = os.environ.get("MAIL_LIMIT_PER_RECIPIENT", "3/hour")
+    MAIL_LIMIT_PER_NETWORK = os.environ.get("MAIL_LIMIT_PER_NETWORK", "10/hour")
     # A burst cap on posting per network address, before the hourly caps kept in the database.
     SUGGESTION_RATE_LIMIT = os.environ.get("SUGGESTION_RATE_LIMIT", "20/minute;60/hour")
     SECRET_KEY = os.environ.get("SECRET_KEY")

@@ -43,6 +43,31 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
     queue(to=to, subject=subject, body=body, message_id=message["Message-ID"])
 
 
+def mail_allowed(kind: str, to: str) -> bool:
+    """Spend one of the mails of `kind` that one recipient and one network may cause; False
+    when either budget is spent (MAIL_LIMIT_PER_RECIPIENT, MAIL_LIMIT_PER_NETWORK).
+
+    Without it one client could make the site send any address a mail every few seconds. The
+    recipient is counted by its blind index, never the address itself.
+    """
+    from flask import request
+    from limits import parse
+
+    from crowdplan.crypto import blind_index
+    from crowdplan.extensions import limiter
+
+    config = current_app.config
+    checks = (
+        (parse(config["MAIL_LIMIT_PER_RECIPIENT"]), ("mail", kind, "to", blind_index(to) or "")),
+        (parse(config["MAIL_LIMIT_PER_NETWORK"]), ("mail", kind, "net", request.remote_addr or "")),
+    )
+    if not all(limiter.limiter.test(item, *key) for item, key in checks):
+        return False
+    for item, key in checks:
+        limiter.limiter.hit(item, *key)
+    return True
+
+
 def read_outbox(folder: Path) -> list[EmailMessage]:
     """The messages in an outbox folder, oldest first (an absent folder is an empty outbox)."""
     if not folder.is_dir():

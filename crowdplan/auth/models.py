@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, event
@@ -57,6 +58,17 @@ class User(UserMixin, db.Model):
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""
         return check_password_hash(self.password_hash, password)
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """A full password check against a random hash (always False) for a login that matches no
+    account: unknown and real accounts then take the same time (no timing oracle)."""
+    return check_password_hash(_dummy_hash(), password) and False
 
     @property
     def role_enum(self) -> Role:

@@ -33,7 +33,7 @@ from crowdplan.geo import maps, spatial
 from crowdplan.geo.pages import embed_map, tiles
 from crowdplan.inputs import arg_int, arg_page, ascii_int
 from crowdplan.labels import rating_label
-from crowdplan.mail import absolute_url, send_mail
+from crowdplan.mail import absolute_url, mail_allowed, send_mail
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan
 from crowdplan.stats.web import count_view
@@ -87,6 +87,12 @@ def create():
     form = build_suggestion_form(plan)
     try:
         data = _read_form(form, plan)
+        if not current_user.is_authenticated and not mail_allowed("confirm", form.guest_email.data):
+            raise AppError(
+                _("We have sent several e-mails to this address recently. Please use the link "
+                  "in one of them, or try again in an hour."),
+                status=429, code="mail_limit",
+            )  # fmt: skip
         suggestion, token = triage.submit(
             data,
             author=current_user if current_user.is_authenticated else None,
@@ -377,4 +383,11 @@ def photo(name: str):
     except ValueError:
         abort(404)
     # inline (shown in <img>), with a name, so a browser never guesses what to do with it
-    return send_from_directory(path.parent, path.name, max_age=86400, download_name=path.name)
+    response = send_from_directory(path.parent, path.name, download_name=path.name)
+    # Asked again on every view (a 304 when unchanged): once a suggestion is hidden, its photo
+    # must stop showing at once, not a day later from a browser's or proxy's copy.
+    if row.suggestion.is_public:
+        response.headers["Cache-Control"] = "public, no-cache"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response
