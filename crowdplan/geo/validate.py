@@ -128,7 +128,7 @@ def _check_vertex_count(features: list, limit: int) -> None:
                 raise GeoJSONError(
                     "too_many_vertices",
                     _("The file has more than %(limit)s vertices; please simplify it first.",
-                      limit=f"{limit:,}"),
+                      limit=format(limit, ",")),
                 )  # fmt: skip
         else:
             stack.extend(item)
