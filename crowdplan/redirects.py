@@ -9,12 +9,14 @@ decode it once more). Everything else falls back to the default; nothing raises.
 
 from __future__ import annotations
 
+import unicodedata
 from urllib.parse import unquote, urlsplit
 
 from flask import request
 
 _MAX_LENGTH = 2000
 _DECODE_ROUNDS = 3
+_INVISIBLE = {"Cc", "Cf", "Zl", "Zp"}  # DEL and C1 controls are Cc
 
 
 def _same_origin(value: str) -> bool:
@@ -23,7 +25,8 @@ def _same_origin(value: str) -> bool:
     or host as a URL parser reads it."""
     if not value.startswith("/") or value[1:2] in ("/", "\\") or "\\" in value:
         return False
-    if any(ch < " " or ch == "\x7f" for ch in value):
+    # Unicode controls, format characters (a right-to-left override) and line separators too.
+    if any(ch < " " or unicodedata.category(ch) in _INVISIBLE for ch in value):
         return False
     parts = urlsplit(value)
     return not parts.scheme and not parts.netloc
