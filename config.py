@@ -35,6 +35,22 @@ def _env_bool(name: str, default: bool = False) -> bool:
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+def _trusted_hosts() -> list[str]:
+    """TRUSTED_HOSTS (comma-separated), else the host of CROWDPLAN_BASE_URL.
+
+    A leading dot allows subdomains (Werkzeug's rule). Requests naming any other Host get a 400,
+    so nothing the app builds from the request's host (API links) can point elsewhere.
+    """
+    from urllib.parse import urlsplit
+
+    raw = os.environ.get("TRUSTED_HOSTS", "")
+    hosts = [h.strip() for h in raw.split(",") if h.strip()]
+    if not hosts:
+        base = urlsplit(os.environ.get("CROWDPLAN_BASE_URL", ""))
+        hosts = [base.hostname] if base.hostname else []
+    return hosts
+
+
 class Config:
     """Settings shared by every environment."""
 
@@ -72,6 +88,9 @@ class Config:
     OPEN_DATA_RATE_LIMIT = os.environ.get("OPEN_DATA_RATE_LIMIT", "10/minute")
     # Sign-in attempts per minute, per account and per network address (the 6th is a 429).
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "5/minute")
+    # Confirmation mails one recipient, and one network address, can cause (guest posts).
+    MAIL_LIMIT_PER_RECIPIENT = os.environ.get("MAIL_LIMIT_PER_RECIPIENT", "3/hour")
+    MAIL_LIMIT_PER_NETWORK = os.environ.get("MAIL_LIMIT_PER_NETWORK", "10/hour")
     # A burst cap on posting per network address, before the hourly caps kept in the database.
     SUGGESTION_RATE_LIMIT = os.environ.get("SUGGESTION_RATE_LIMIT", "20/minute;60/hour")
     # Supports and reports, each counted per network (IPv4 address, IPv6 /64) and per account:
@@ -88,7 +107,7 @@ class Config:
     CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")
     CROWDPLAN_TILES_ATTRIBUTION = os.environ.get("CROWDPLAN_TILES_ATTRIBUTION", "")
     TIANDITU_KEY = os.environ.get("TIANDITU_KEY", "")
-    # Links in e-mails sent outside a web request (CLI, seeding) start with this.
+    # Every link in an e-mail starts with this (never the request's Host header).
     CROWDPLAN_BASE_URL = os.environ.get("CROWDPLAN_BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
     MAIL_PORT = int(os.environ.get("MAIL_PORT", "25"))
@@ -169,8 +188,11 @@ class TestingConfig(Config):
 class ProductionConfig(Config):
     """Production: refuses to start without its keys; cookies only over HTTPS; HSTS."""
 
+    # Also the flag of the app's own cookies (language, guest, visitor): HTTPS only.
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
+    # Only requests for these hosts are answered (400 otherwise); see _trusted_hosts.
+    TRUSTED_HOSTS = _trusted_hosts() or None
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
     HSTS_MAX_AGE = int(os.environ.get("HSTS_MAX_AGE", str(365 * 24 * 3600)))
@@ -184,6 +206,9 @@ class ProductionConfig(Config):
 
         if not app.config.get("SECRET_KEY"):
             raise RuntimeError("SECRET_KEY must be set in production (CROWDPLAN_ENV=production).")
+        if not app.config.get("TRUSTED_HOSTS"):
+            # Not fatal (tests and benchmarks run production on loopback), but said loudly.
+            app.logger.warning("TRUSTED_HOSTS and CROWDPLAN_BASE_URL unset: any Host is answered")
         if not parse_keys(app.config.get("CROWDPLAN_DATA_KEYS")):
             raise RuntimeError(
                 "CROWDPLAN_DATA_KEYS must be set in production (CROWDPLAN_ENV=production)."

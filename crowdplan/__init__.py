@@ -148,6 +148,10 @@ def _register_hooks(app: Flask) -> None:
                 "Strict-Transport-Security",
                 f"max-age={int(app.config['HSTS_MAX_AGE'])}; includeSubDomains",
             )
+        if _staff_only():
+            # Staff pages and JSON hold contact details and internal notes: no browser, proxy
+            # or shared computer keeps a copy (back button, disk cache).
+            response.headers["Cache-Control"] = "no-store"
         if response.mimetype == "text/html" and "csp_nonce" in g:
             response.headers.setdefault("Content-Security-Policy", _csp(g.csp_nonce))
         return response
@@ -156,6 +160,22 @@ def _register_hooks(app: Flask) -> None:
     # Deadlines and notice ends are stored exclusive; templates print them through these.
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")
+
+
+def _staff_only() -> bool:
+    """A response for staff eyes: under /staff, to a signed-in staff member, or to an API key.
+
+    Static files stay cacheable. The user is read only if the request already loaded it, so a
+    database outage (see errors.py) cannot fail this hook.
+    """
+    from flask import request
+
+    if request.endpoint in ("static", None) or (request.blueprint or "") == "vendor":
+        return request.path.startswith("/staff")
+    if request.path.startswith("/staff") or request.headers.get("X-API-Key"):
+        return True
+    user = g.get("_login_user")
+    return bool(user is not None and user.is_authenticated and getattr(user, "is_staff", False))
 
 
 def _csp(nonce: str) -> str:

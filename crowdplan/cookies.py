@@ -49,7 +49,11 @@ def first_party_id(name: str) -> str:
 
     @after_this_request
     def _remember(response):
-        response.set_cookie(name, signed, max_age=ONE_YEAR, httponly=True, samesite="Lax")
+        # Secure whenever the session cookie is (production): HTTPS only, like the session.
+        secure = current_app.config.get("SESSION_COOKIE_SECURE", False)
+        response.set_cookie(
+            name, signed, max_age=ONE_YEAR, httponly=True, samesite="Lax", secure=secure
+        )
         return response
 
     return value

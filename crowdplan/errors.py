@@ -8,7 +8,7 @@ from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import InterfaceError, OperationalError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,11 @@ def register(app) -> None:
         if exc.status == 403:
             _audit_refusal()
         return render_error(exc.status, exc.message, exc.code)
+
+    @app.errorhandler(SecurityError)
+    def _untrusted_host(exc: SecurityError):
+        # A Host outside TRUSTED_HOSTS: no URL can be built for it, so no page with links.
+        return _default_messages()[400], 400, {"Content-Type": "text/plain; charset=utf-8"}
 
     @app.errorhandler(CSRFError)
     def _csrf_error(exc: CSRFError):

@@ -24,6 +24,7 @@ from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import current_app
 
@@ -40,6 +41,31 @@ def send_mail(*, to: str, subject: str, body: str) -> None:
     # Built now so a bad header fails the caller at once, not the sender later.
     message = build_message(sender=config["MAIL_FROM"], to=to, subject=subject, body=body)
     queue(to=to, subject=subject, body=body, message_id=message["Message-ID"])
+
+
+def mail_allowed(kind: str, to: str) -> bool:
+    """Spend one of the mails of `kind` that one recipient and one network may cause; False
+    when either budget is spent (MAIL_LIMIT_PER_RECIPIENT, MAIL_LIMIT_PER_NETWORK).
+
+    Without it one client could make the site send any address a mail every few seconds. The
+    recipient is counted by its blind index, never the address itself.
+    """
+    from flask import request
+    from limits import parse
+
+    from crowdplan.crypto import blind_index
+    from crowdplan.extensions import limiter
+
+    config = current_app.config
+    checks = (
+        (parse(config["MAIL_LIMIT_PER_RECIPIENT"]), ("mail", kind, "to", blind_index(to) or "")),
+        (parse(config["MAIL_LIMIT_PER_NETWORK"]), ("mail", kind, "net", request.remote_addr or "")),
+    )
+    if not all(limiter.limiter.test(item, *key) for item, key in checks):
+        return False
+    for item, key in checks:
+        limiter.limiter.hit(item, *key)
+    return True
 
 
 def read_outbox(folder: Path) -> list[EmailMessage]:
@@ -124,10 +150,14 @@ def write_outbox(message: EmailMessage, folder: Path) -> str:
 
 
 def absolute_url(endpoint: str, **values) -> str:
-    """A full link for an e-mail, also outside a request (CLI, seeding) via CROWDPLAN_BASE_URL."""
-    from flask import has_request_context, url_for
+    """A full link for an e-mail, always on CROWDPLAN_BASE_URL, inside a request or not.
 
-    if has_request_context():
-        return url_for(endpoint, _external=True, **values)
-    with current_app.test_request_context(base_url=current_app.config["CROWDPLAN_BASE_URL"]):
-        return url_for(endpoint, _external=True, **values)
+    Never the request's Host header: a forged Host would put another site's address, with a
+    confirmation or reset token in it, into the mail.
+    """
+    base = urlsplit(current_app.config["CROWDPLAN_BASE_URL"])
+    adapter = current_app.url_map.bind(
+        base.netloc, script_name=base.path or "/", url_scheme=base.scheme or "https"
+    )
+    current_app.inject_url_defaults(endpoint, values)
+    return adapter.build(endpoint, values, force_external=True)

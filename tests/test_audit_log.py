@@ -167,10 +167,12 @@ def test_audit_page_filters_and_pages(demo, client, auth, app):
     with client.get("/staff/audit/?action=test_page&page=2") as second:
         text = second.get_data(as_text=True)
         assert text.count('data-action="test_page"') == 10 and "r0<" in text
-    with client.get("/staff/audit/?action=login_succeeded&actor=x&since=bad") as filtered:
+    with client.get("/staff/audit/?action=login_succeeded&actor=&since=") as filtered:
         text = filtered.get_data(as_text=True)
-        assert filtered.status_code == 200
+        assert filtered.status_code == 200  # empty filters are no filters
         assert 'data-action="test_page"' not in text and 'data-action="login_succeeded"' in text
+    with client.get("/staff/audit/?action=login_succeeded&actor=x&since=bad") as malformed:
+        assert malformed.status_code == 400  # a malformed filter is named, not silently dropped
     with app.app_context():
         total = db.session.scalar(select(func.count()).select_from(AuditRecord))
     assert total >= 61

@@ -16,6 +16,7 @@ from crowdplan.api.queries import list_suggestions
 from crowdplan.core import operations as core
 from crowdplan.errors import AppError
 from crowdplan.extensions import csrf, db
+from crowdplan.inputs import ascii_int
 from crowdplan.plans import queries as plan_queries
 from crowdplan.plans.operations import get_plan
 from crowdplan.suggestions import operations as suggestions
@@ -35,9 +36,9 @@ def _int_arg(name: str, default: int, low: int, high: int) -> int:
     raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except ValueError:
+    # ASCII digits only: int() would also read "١" or " 1".
+    value = ascii_int(raw, low=low, high=high)
+    if value is None:
         value = low - 1
     if not low <= value <= high:
         raise AppError(

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
-
-from flask import abort, current_app, render_template, request
+from flask import abort, render_template, request
 from flask_login import current_user
 from sqlalchemy import select
 
@@ -14,7 +11,9 @@ from crowdplan.audit.models import AuditRecord
 from crowdplan.auth.models import User
 from crowdplan.auth.permissions import Permission
 from crowdplan.auth.staff import staff_blueprint
+from crowdplan.dates import end_of_day_exclusive, start_of_day
 from crowdplan.extensions import db
+from crowdplan.inputs import arg_date, arg_int, arg_page
 
 bp = staff_blueprint("audit", __name__, url_prefix="/staff/audit")
 PER_PAGE = 50
@@ -33,34 +32,22 @@ def _admins_only():
         abort(403)
 
 
-def _day(name: str) -> date | None:
-    try:
-        return date.fromisoformat(request.args.get(name, ""))
-    except ValueError:
-        return None
-
-
-def _local_midnight(day: date) -> datetime:
-    zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
-    return datetime.combine(day, time.min, tzinfo=zone)
-
-
 def _filtered():
-    """The query for the filters in the URL; unknown or malformed values are ignored."""
+    """The query for the filters in the URL; a malformed or out-of-range value is a 400."""
     args = request.args
     query = select(AuditRecord)
     if args.get("action"):
         query = query.where(AuditRecord.action == args["action"])
     if args.get("object_type"):
         query = query.where(AuditRecord.object_type == args["object_type"])
-    if (object_id := args.get("object_id", type=int)) is not None:
+    if (object_id := arg_int("object_id")) is not None:
         query = query.where(AuditRecord.object_id == object_id)
-    if (actor := args.get("actor", type=int)) is not None:
+    if (actor := arg_int("actor")) is not None:
         query = query.where(AuditRecord.actor_id == actor)
-    if since := _day("since"):
-        query = query.where(AuditRecord.created_at >= _local_midnight(since))
-    if until := _day("until"):
-        query = query.where(AuditRecord.created_at < _local_midnight(until + timedelta(days=1)))
+    if since := arg_date("since"):
+        query = query.where(AuditRecord.created_at >= start_of_day(since))
+    if until := arg_date("until"):
+        query = query.where(AuditRecord.created_at < end_of_day_exclusive(until))
     return query
 
 
@@ -69,7 +56,7 @@ def log():
     """Browse the audit log."""
     page = db.paginate(
         _filtered().order_by(AuditRecord.id.desc()),
-        page=request.args.get("page", 1, type=int),
+        page=arg_page(),
         per_page=PER_PAGE,
         error_out=False,
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime
+from functools import cache
 
 from flask_login import UserMixin
 from sqlalchemy import CheckConstraint, ForeignKey, String, event
@@ -88,3 +89,14 @@ def _index_email(target: User, value, _old, _initiator) -> None:
 @event.listens_for(User.phone, "set")
 def _index_phone(target: User, value, _old, _initiator) -> None:
     target.phone_index = blind_index(value)
+
+
+@cache
+def _dummy_hash() -> str:
+    return generate_password_hash(secrets.token_hex(16))
+
+
+def check_password_of_nobody(password: str) -> bool:
+    """A full password check against a random hash (always False) for a login that matches no
+    account: unknown and real accounts then take the same time (no timing oracle)."""
+    return check_password_hash(_dummy_hash(), password) and False

@@ -10,7 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from crowdplan.audit.models import record
-from crowdplan.auth.models import User
+from crowdplan.auth.models import User, check_password_of_nobody
 from crowdplan.auth.passwords import password_problem
 from crowdplan.auth.permissions import STAFF_ROLES, Role
 from crowdplan.core.models import Department, utcnow
@@ -40,9 +40,11 @@ def authenticate(login: str, password: str) -> User | None:
     """
     user = get_user_by_login(login)
     if user is None:
+        check_password_of_nobody(password)  # as slow as a real account's check
         record("login_failed", None, object_type="users", reason="unknown_login")
         return None
-    if not user.is_active or not user.check_password(password):
+    # The hash first, always: a disabled account answers as slowly as an active one.
+    if not user.check_password(password) or not user.is_active:
         reason = "disabled" if not user.is_active else "wrong_password"
         record("login_failed", user, reason=reason)
         return None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
@@ -34,7 +33,9 @@ from crowdplan.crypto import blind_index
 from crowdplan.errors import AppError
 from crowdplan.extensions import db, limiter, login_manager
 from crowdplan.geo import spatial
-from crowdplan.mail import send_mail
+from crowdplan.inputs import ascii_int
+from crowdplan.mail import absolute_url, send_mail
+from crowdplan.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -44,21 +45,12 @@ def _load_user(session_id: str) -> User | None:
     # The id carries the account's session token: signing out, a new password or disabling
     # the account changes or refuses it, which ends every session and remember cookie.
     user_id, _sep, token = session_id.partition(":")
-    if not user_id.isdigit() or not token:
+    if ascii_int(user_id) is None or not token:
         return None
     user = db.session.get(User, int(user_id))
     if user is None or not user.is_active:
         return None
     return user if hmac.compare_digest(user.session_token, token) else None
-
-
-def _safe_next(default: str) -> str:
-    """Only same-site relative paths, so a link cannot bounce users to another site."""
-    target = request.args.get("next") or ""
-    parts = urlsplit(target)
-    if target.startswith("/") and not target.startswith("//") and not parts.netloc:
-        return target
-    return default
 
 
 def _account_key(field: str):
@@ -92,7 +84,7 @@ def login():
             session.clear()  # a fresh session at sign-in (no fixation)
             login_user(user, remember=form.remember.data)
             flash(_("Welcome, %(name)s.", name=user.display_name), "success")
-            return redirect(_safe_next(url_for("main.home")))
+            return redirect(safe_next(url_for("main.home")))
     status = 400 if form.errors else 200
     return render_template("auth/login.html", form=form), status
 
@@ -189,8 +181,7 @@ def forgot_password():
         if user is not None and user.is_active and user.email:
             # The site's configured address, never the request's Host header: a forged Host
             # must not turn the mailed link into one that leaks the token to another site.
-            path = url_for("auth.reset_password", token=operations.make_reset_token(user))
-            link = current_app.config["CROWDPLAN_BASE_URL"].rstrip("/") + path
+            link = absolute_url("auth.reset_password", token=operations.make_reset_token(user))
             body = _(
                 "Open this link within an hour to choose a new password:\n\n%(link)s\n\n"
                 "If you did not ask for it, ignore this message.",

@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from shapely.geometry import MultiPolygon, Polygon, shape
 from shapely.geometry.base import BaseGeometry
 
+from crowdplan.inputs import json_depth
+
 # Names that mean plain longitude/latitude on WGS84 (GeoJSON's only CRS since RFC 7946).
 WGS84_NAMES = {
     "urn:ogc:def:crs:OGC:1.3:CRS84",
@@ -25,6 +27,12 @@ WGS84_NAMES = {
     "CRS84",
 }
 POLYGONAL = ("Polygon", "MultiPolygon")
+# A MultiPolygon's coordinates are 4 levels inside a feature, 6 inside the file; properties
+# may nest a little. Deeper files are refused before json.loads recurses into them.
+MAX_DEPTH = 32
+# Positions per file: a 150,000-vertex layer kept a worker busy past its timeout (validity
+# checks, the database's own checks, the map). Detailed layers are simplified before upload.
+MAX_VERTICES = 50_000
 
 
 class GeoJSONError(ValueError):
@@ -52,8 +60,12 @@ def parse_feature_collection(
     allowed_types: tuple[str, ...] = POLYGONAL,
     make_valid: bool = False,
     max_bytes: int | None = None,
+    max_vertices: int | None = None,
 ) -> list[CheckedFeature]:
-    """Parse and check a FeatureCollection; raise GeoJSONError at the first problem."""
+    """Parse and check a FeatureCollection; raise GeoJSONError at the first problem.
+
+    Web uploads pass max_vertices (MAX_VERTICES); the CLI loads trusted boundary files whole.
+    """
     data = _load_json(raw, max_bytes)
     if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
         raise GeoJSONError(
@@ -63,6 +75,8 @@ def parse_feature_collection(
     features = data.get("features")
     if not isinstance(features, list) or not features:
         raise GeoJSONError("no_features", _("The file contains no features."))
+    if max_vertices is not None:
+        _check_vertex_count(features, max_vertices)
     return [_check_feature(i, f, allowed_types, make_valid) for i, f in enumerate(features)]
 
 
@@ -82,6 +96,10 @@ def _load_json(raw: bytes | str, max_bytes: int | None) -> Any:
             raw = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise GeoJSONError("not_utf8", _("The file is not UTF-8 text.")) from exc
+    if json_depth(raw.encode()) > MAX_DEPTH:
+        raise GeoJSONError(
+            "too_deep", _("The file nests arrays or objects too deeply for GeoJSON.")
+        )
     try:
         return json.loads(raw)
     except json.JSONDecodeError as exc:
@@ -93,6 +111,27 @@ def _load_json(raw: bytes | str, max_bytes: int | None) -> Any:
                 col=exc.colno,
             ),
         ) from exc
+
+
+def _check_vertex_count(features: list, limit: int) -> None:
+    """Count positions in every feature, stopping as soon as there are more than `limit`."""
+    count = 0
+    stack = [f.get("geometry", {}).get("coordinates") for f in features if isinstance(f, dict)
+             and isinstance(f.get("geometry"), dict)]  # fmt: skip
+    while stack:
+        item = stack.pop()
+        if not isinstance(item, list) or not item:
+            continue
+        if not isinstance(item[0], list):
+            count += 1
+            if count > limit:
+                raise GeoJSONError(
+                    "too_many_vertices",
+                    _("The file has more than %(limit)s vertices; please simplify it first.",
+                      limit=format(limit, ",")),
+                )  # fmt: skip
+        else:
+            stack.extend(item)
 
 
 def _check_crs(crs: Any) -> None:

@@ -9,7 +9,6 @@ from flask import (
     make_response,
     redirect,
     render_template,
-    request,
     url_for,
 )
 from sqlalchemy import text
@@ -20,6 +19,7 @@ from crowdplan.extensions import db
 from crowdplan.geo import maps, spatial
 from crowdplan.geo.pages import embed_map, tiles
 from crowdplan.i18n import LANG_COOKIE
+from crowdplan.redirects import safe_next
 
 bp = Blueprint("main", __name__)
 
@@ -37,12 +37,12 @@ def home():
 @bp.get("/lang/<code>")
 def set_language(code: str):
     """Switch the interface language and remember it for a year."""
-    target = request.args.get("next") or url_for("main.home")
-    if not target.startswith("/") or target.startswith("//"):
-        target = url_for("main.home")
-    response = make_response(redirect(target))
+    response = make_response(redirect(safe_next(url_for("main.home"))))
     if code in current_app.config["LANGUAGES"]:
-        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True)
+        response.set_cookie(
+            LANG_COOKIE, code, max_age=365 * 86400, samesite="Lax", httponly=True,
+            secure=current_app.config.get("SESSION_COOKIE_SECURE", False),
+        )  # fmt: skip
     return response
 
 

@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from crowdplan.api.parse import check_email
 from crowdplan.errors import AppError
+from crowdplan.inputs import ascii_int
 from crowdplan.open311.operations import HTML, MAX_DESCRIPTION, get_service
 from crowdplan.open311.render import Open311Error
 from crowdplan.suggestions import operations as suggestions
@@ -70,9 +71,9 @@ def _plan_id(form) -> int | None:
     raw = (form.get("attribute[plan]") or "").strip()
     if not raw:
         return None
-    if not raw.isdigit() or len(raw) > 9:
+    if (plan_id := ascii_int(raw)) is None:
         raise _missing("attribute[plan]")
-    return int(raw)
+    return plan_id
 
 
 def submit(form) -> Suggestion:

@@ -16,6 +16,7 @@ from crowdplan import dates
 from crowdplan.core.models import Topic, utcnow
 from crowdplan.core.operations import list_topics
 from crowdplan.extensions import db
+from crowdplan.inputs import MAX_YEAR, MIN_YEAR, ascii_int
 from crowdplan.open311.render import Open311Error, w3c
 from crowdplan.plans.models import Plan, PlanVersion
 from crowdplan.plans.queries import PlanFilters, list_public_plans
@@ -178,6 +179,12 @@ def _parse_datetime(raw: str, name: str) -> datetime:
         raise Open311Error(400, _("%(name)s is not a W3C date-time.", name=name)) from None
     if value.tzinfo is None:  # the spec asks for an offset; read a bare time as the bureau's
         value = value.replace(tzinfo=ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    # 9999-12-31 or 0001-01-01 would overflow the 90-day window arithmetic below (a 500).
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise Open311Error(
+            400, _("%(name)s must be between %(low)s and %(high)s.", name=name,
+                   low=MIN_YEAR, high=MAX_YEAR)
+        )  # fmt: skip
     return value
 
 
@@ -186,7 +193,7 @@ def parse_request_query(args) -> RequestQuery:
     ids = None
     if args.get("service_request_id"):
         parts = [p.strip() for p in args["service_request_id"].split(",") if p.strip()]
-        if not parts or not all(p.isdigit() and len(p) < 10 for p in parts):
+        if not parts or not all(ascii_int(p) for p in parts):
             raise Open311Error(400, _("service_request_id must be numbers, comma-separated."))
         ids = [int(p) for p in parts]
     topic_ids = None
@@ -227,8 +234,8 @@ def list_requests(q: RequestQuery) -> list[Suggestion]:
 def get_request(raw_id: str) -> Suggestion:
     """One public suggestion by its service_request_id; 404 otherwise."""
     found = None
-    if raw_id.isdigit() and len(raw_id) < 10:
-        found = db.session.get(Suggestion, int(raw_id))
+    if (number := ascii_int(raw_id)) is not None:
+        found = db.session.get(Suggestion, number)
     if found is None or not found.is_public:
         raise Open311Error(404, _("Unknown service_request_id: %(id)s", id=raw_id[:20]))
     return found

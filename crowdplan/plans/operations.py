@@ -21,7 +21,7 @@ from crowdplan.core.models import Area, Department, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
-from crowdplan.geo.validate import parse_feature_collection
+from crowdplan.geo.validate import MAX_VERTICES, parse_feature_collection
 from crowdplan.plans.documents import check_document
 from crowdplan.plans.models import (
     Document,
@@ -105,7 +105,9 @@ def import_layer(
     The style is given, or derived: coloured by `style_property` when named, else `color`.
     """
     _require_draft(version)
-    features = parse_feature_collection(raw, allowed_types=LAYER_TYPES, max_bytes=MAX_LAYER_BYTES)
+    features = parse_feature_collection(
+        raw, allowed_types=LAYER_TYPES, max_bytes=MAX_LAYER_BYTES, max_vertices=MAX_VERTICES
+    )
     if style is None:
         style = auto_style([f.properties for f in features], style_property, color=color)
     layer = Layer(name=name.strip(), style=style, sort_order=len(version.layers))

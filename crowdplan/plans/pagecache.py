@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Hashable
+from urllib.parse import urlencode
 
 from flask import g, request, session
 from flask_login import current_user
@@ -32,16 +33,29 @@ def cacheable() -> bool:
     )
 
 
-def page(key: Hashable, render: Callable[[], str], *, views: int, started: str) -> str:
+def page(
+    key: Hashable,
+    render: Callable[[], str],
+    *,
+    views: int,
+    started: str,
+    params: tuple[str, ...] = ("version",),
+) -> str:
     """The page for this request: from the cache, or rendered now and cached.
 
     `started` is this response's signed form timestamp; the render must use g.form_started.
+    The copy is keyed on the path and the query parameters the page reads (`params`), never
+    the raw query string: `?x=random` would miss the cache and store one more copy each time.
+    The cached page's own links (the language switch) see only those parameters too, so one
+    visitor's query text never shows in another's page.
     """
     token = generate_csrf()  # this visitor's token (also sets it in their session)
-    full_key = (key, request.full_path, current_language(), int(time.time() // TTL_SECONDS))
+    used = tuple((name, request.args[name]) for name in params if name in request.args)
+    full_key = (key, request.path, used, current_language(), int(time.time() // TTL_SECONDS))
 
     def build() -> str:
         g.form_started = started
+        g.canonical_path = request.path + (f"?{urlencode(used)}" if used else "")
         html = render()
         return (
             html.replace(g.csp_nonce, NONCE)

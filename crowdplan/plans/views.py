@@ -9,6 +9,7 @@ from crowdplan.core import operations as core
 from crowdplan.core.models import utcnow
 from crowdplan.geo import maps
 from crowdplan.geo.pages import embed_map, tiles
+from crowdplan.inputs import arg_int, arg_page
 from crowdplan.plans import pagecache, queries
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Stage
@@ -25,9 +26,7 @@ PER_PAGE = 20
 def index():
     """Published plans with filters in the URL, beside a map of their extents."""
     filters = queries.PlanFilters.from_args(request.args)
-    page = queries.list_public_plans(
-        filters, page=request.args.get("page", 1, type=int), per_page=PER_PAGE
-    )
+    page = queries.list_public_plans(filters, page=arg_page(), per_page=PER_PAGE)
     m = maps.base_map(tiles())
     maps.add_area_outlines(m, core.areas_for_map(core.list_current_areas()), labels=False)
     extents = queries.plan_extents(page.items)
@@ -62,7 +61,7 @@ def detail(plan_id: int):
     version = plan.public_version if plan else None
     if version is None:
         abort(404)
-    number = request.args.get("version", type=int)
+    number = arg_int("version")
     if number is not None:
         version = next((v for v in plan.versions if v.number == number and v.is_frozen), None)
         if version is None:

@@ -13,6 +13,7 @@ from flask_babel import gettext as _
 from crowdplan.api.auth import limit_api
 from crowdplan.errors import AppError
 from crowdplan.extensions import limiter
+from crowdplan.inputs import ascii_int
 from crowdplan.suggestions import queries
 from crowdplan.suggestions import similar as similar_lookup
 
@@ -37,8 +38,8 @@ def viewport():
     min_lon, min_lat, max_lon, max_lat = _floats(request.args.get("bbox", ""), 4)
     if not (-180 <= min_lon < max_lon <= 180 and -90 <= min_lat < max_lat <= 90):
         raise AppError(_("The bounding box is not valid."), code="bad_bbox")
-    zoom = request.args.get("zoom", type=int)
-    if zoom is None or not 0 <= zoom <= 22:
+    zoom = ascii_int(request.args.get("zoom"), low=0, high=22)
+    if zoom is None:
         raise AppError(_("zoom must be a whole number from 0 to 22."), code="bad_zoom")
     filters = queries.SuggestionFilters.from_args(request.args)
     data = queries.viewport((min_lon, min_lat, max_lon, max_lat), zoom, filters)

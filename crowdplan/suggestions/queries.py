@@ -10,6 +10,7 @@ from sqlalchemy import case, func, select
 from crowdplan.core.models import Area, Topic
 from crowdplan.extensions import db
 from crowdplan.geo import spatial
+from crowdplan.inputs import ascii_int
 from crowdplan.suggestions.models import Stance, Suggestion, Visibility
 from crowdplan.suggestions.public import public_view
 
@@ -31,12 +32,12 @@ class SuggestionFilters:
     def from_args(cls, args) -> SuggestionFilters:
         """Read filters from request args, ignoring values that are not ours."""
         stance = args.get("stance", "")
-        plan = args.get("plan", type=int)
+        plan = ascii_int(args.get("plan"))
         return cls(
             topic=args.get("topic", "")[:40],
             stance=stance if stance in {s.value for s in Stance} else "",
             area=args.get("area", "")[:12],
-            plan=plan if plan is not None and 1 <= plan < 2**31 else None,  # an INTEGER id
+            plan=plan,  # None unless ASCII digits within an INTEGER id
         )
 
     def as_args(self) -> dict:

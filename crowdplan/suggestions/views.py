@@ -31,8 +31,9 @@ from crowdplan.errors import AppError
 from crowdplan.extensions import db, limiter
 from crowdplan.geo import maps, spatial
 from crowdplan.geo.pages import embed_map, tiles
+from crowdplan.inputs import arg_int, arg_page, ascii_int
 from crowdplan.labels import rating_label
-from crowdplan.mail import absolute_url, send_mail
+from crowdplan.mail import absolute_url, mail_allowed, send_mail
 from crowdplan.plans.mapping import version_map
 from crowdplan.plans.models import Plan
 from crowdplan.stats.web import count_view
@@ -75,7 +76,7 @@ def suggestion_map_context(plan: Plan | None) -> dict:
 @bp.get("/report")
 def report():
     """Report a place: tap the map or choose from the list, then say it."""
-    plan = db.session.get(Plan, request.args.get("plan", type=int) or 0)
+    plan = db.session.get(Plan, arg_int("plan") or 0)
     form = build_suggestion_form(plan)
     return render_template(
         "suggestions/report.html", form=form, plan=plan, **suggestion_map_context(plan)
@@ -87,10 +88,16 @@ def report():
 @late_write_lock  # create_suggestion takes it after re-encoding the photos
 def create():
     """Receive the form: validate, store, confirm by e-mail for guests."""
-    plan = db.session.get(Plan, int(request.form.get("plan_id") or 0) or 0)
+    plan = db.session.get(Plan, ascii_int(request.form.get("plan_id")) or 0)
     form = build_suggestion_form(plan)
     try:
         data, nonce = _read_form(form, plan)
+        if not current_user.is_authenticated and not mail_allowed("confirm", form.guest_email.data):
+            raise AppError(
+                _("We have sent several e-mails to this address recently. Please use the link "
+                  "in one of them, or try again in an hour."),
+                status=429, code="mail_limit",
+            )  # fmt: skip
         suggestion, token = triage.submit(
             data,
             author=current_user if current_user.is_authenticated else None,
@@ -158,7 +165,7 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> tuple[ops.SuggestionI
         org_name=form.org_name.data,
         org_members=form.org_members.data,
         plan_id=plan.id if plan else None,
-        feature_id=int(form.feature_id.data) if (form.feature_id.data or "").isdigit() else None,
+        feature_id=ascii_int(form.feature_id.data),
         photos=photos,
     )
     return data, nonce
@@ -225,7 +232,7 @@ def confirm(token: str):
 def index():
     """Published suggestions as a list in step with the map (filters in the URL)."""
     filters = queries.SuggestionFilters.from_args(request.args)
-    page = queries.list_public(filters, page=request.args.get("page", 1, type=int))
+    page = queries.list_public(filters, page=arg_page())
     m = maps.base_map(tiles())
     areas = core.list_current_areas()
     maps.add_area_outlines(m, core.areas_for_map(areas))
@@ -404,4 +411,11 @@ def photo(name: str):
     except ValueError:
         abort(404)
     # inline (shown in <img>), with a name, so a browser never guesses what to do with it
-    return send_from_directory(path.parent, path.name, max_age=86400, download_name=path.name)
+    response = send_from_directory(path.parent, path.name, download_name=path.name)
+    # Asked again on every view (a 304 when unchanged): once a suggestion is hidden, its photo
+    # must stop showing at once, not a day later from a browser's or proxy's copy.
+    if row.suggestion.is_public:
+        response.headers["Cache-Control"] = "public, no-cache"
+    else:
+        response.headers["Cache-Control"] = "private, no-store"
+    return response

@@ -16,6 +16,7 @@ from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.geo import maps, spatial
 from crowdplan.geo.pages import embed_map, tiles
+from crowdplan.inputs import arg_int, arg_page, ascii_int
 from crowdplan.labels import TEMPLATE_GLOBALS, decision_label, status_label
 from crowdplan.suggestions.models import Suggestion, Visibility
 from crowdplan.suggestions.queries import lonlat
@@ -58,7 +59,7 @@ def inbox():
     if not departments:
         abort(403)
     ids = [d.id for d in departments]
-    chosen = request.args.get("department", type=int)
+    chosen = arg_int("department")
     if chosen is not None:
         if chosen not in ids:
             abort(403)
@@ -66,7 +67,7 @@ def inbox():
     query = _filtered(select(Suggestion).where(Suggestion.department_id.in_(ids)))
     page = db.paginate(
         query.order_by(Suggestion.reply_due_at.asc(), Suggestion.id),
-        page=request.args.get("page", 1, type=int),
+        page=arg_page(),
         per_page=PER_PAGE,
         error_out=False,
     )
@@ -129,8 +130,8 @@ def _filtered(query):
                     Suggestion.point, select(Area.geom).where(Area.id == area.id).scalar_subquery()
                 )
             )
-    if args.get("plan", type=int):
-        query = query.where(Suggestion.plan_id == args.get("plan", type=int))
+    if plan := arg_int("plan"):
+        query = query.where(Suggestion.plan_id == plan)
     if args.get("overdue"):
         query = query.where(figures.overdue(utcnow()))
     if args.get("flagged"):
@@ -171,7 +172,7 @@ def bulk():
     form = bulk_form()
     if not form.validate_on_submit() or form.action.data not in BULK_ACTIONS:
         raise AppError(_("Please check the form."), code="invalid_form")
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()][:PER_PAGE]
+    ids = [i for v in request.form.getlist("ids") if (i := ascii_int(v))][:PER_PAGE]
     if not ids:
         raise AppError(_("Select at least one suggestion."), code="nothing_selected")
     cases = [_case_or_403(i) for i in ids]  # any foreign case: 403, nothing done
