@@ -370,3 +370,11 @@ def test_refresh_stats_command_fills_the_cache(demo_full, with_redis):
         assert fresh and data["suggestions"] > 0
     finally:
         demo_full.config["STATS_CACHE_SECONDS"] = 0.0
+
+
+def test_stats_and_display_on_a_city_with_no_areas_yet(app, client):
+    # A fresh install before load-areas: the choropleth has nothing to shade, the page still shows.
+    for page in ("/stats", "/display"):
+        response = client.get(page)
+        assert response.status_code == 200, page
+        assert 'data-kpi="suggestions"' in response.get_data(as_text=True)

@@ -301,6 +301,8 @@ CHOROPLETH = ["#f1eef6", "#bdc9e1", "#74a9cf", "#2b8cbe", "#045a8d"]  # ColorBre
 
 def add_choropleth(m: folium.Map, areas: list[dict[str, Any]], values: list[float]) -> None:
     """Areas shaded by value (five classes of equal width), with the value in the tooltip."""
+    if not areas:
+        return  # folium refuses a tooltip over an empty collection (a city with no areas yet)
     top = max(values) if values else 0
     features = []
     for area, value in zip(areas, values, strict=True):
