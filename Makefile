@@ -13,6 +13,7 @@ run: setup
 # Production: gunicorn with deploy/gunicorn.conf.py (needs CROWDPLAN_ENV=production, SECRET_KEY).
 serve: setup
 	$(FLASK) db upgrade
+	$(FLASK) calendar seed
 	$(VENV)/bin/gunicorn --config deploy/gunicorn.conf.py "crowdplan:create_app()"
 
 setup:

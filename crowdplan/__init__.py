@@ -11,6 +11,7 @@ from config import config_from_env
 from crowdplan.api import models as _api_models  # noqa: F401
 from crowdplan.audit import models as _audit_models  # noqa: F401
 from crowdplan.auth import models as _auth_models  # noqa: F401
+from crowdplan.calendar import models as _calendar_models  # noqa: F401
 
 # Importing the models registers them on db.metadata (migrations compare against it).
 from crowdplan.core import models as _core_models  # noqa: F401
@@ -89,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.audit.views import bp as audit_bp
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
+    from crowdplan.calendar.views import bp as calendar_bp
     from crowdplan.main.views import bp as main_bp
     from crowdplan.open311.views import bp as open311_bp
     from crowdplan.plans.staff import bp as plans_staff_bp
@@ -117,6 +119,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_keys_bp)
     app.register_blueprint(open311_bp)
     app.register_blueprint(audit_bp)
+    app.register_blueprint(calendar_bp)
 
 
 class DatabaseInt(IntegerConverter):

@@ -19,6 +19,7 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
+    from crowdplan.calendar.cli import calendar
     from crowdplan.notifications.cli import send_mail
     from crowdplan.security_cli import rotate_data_key, verify_audit
 
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
         create_api_key,
         rotate_data_key,
         verify_audit,
+        calendar,
     ):
         app.cli.add_command(command)
 

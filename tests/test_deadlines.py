@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crowdplan.calendar.source import chinesecalendar_days
 from crowdplan.routing import deadlines
 from crowdplan.routing.deadlines import (
     add_working_days,
@@ -18,6 +19,13 @@ from crowdplan.routing.deadlines import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+_NAME, OFFICIAL = chinesecalendar_days()
+
+
+@pytest.fixture(autouse=True)
+def _official_calendar(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests run without a database: the seed source stands in for the seeded table."""
+    monkeypatch.setattr(deadlines, "current_calendar", lambda: OFFICIAL)
 
 
 def local(*args: int) -> datetime:

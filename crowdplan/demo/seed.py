@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from crowdplan.auth import operations as accounts
 from crowdplan.auth.permissions import Role
+from crowdplan.calendar.operations import seed as seed_calendar
 from crowdplan.core import operations as core
 from crowdplan.core.models import Department, Topic
 from crowdplan.demo.plans import seed_plan_types, seed_plans
@@ -40,6 +41,7 @@ def seed_demo(path: Path = DEMO_FILE, *, with_suggestions: bool = True) -> dict[
     seed_plan_types(data["plan_types"])
     seed_plans(data["plans"], GEODATA)
     _seed_reply_templates(data.get("reply_templates", []))
+    seed_calendar()  # the official days chinesecalendar covers, before any deadline is set
     if with_suggestions:
         seed_suggestions(data.get("suggestions", []))
     db.session.flush()

@@ -10,20 +10,21 @@ writes nothing; intake (`crowdplan.suggestions.operations`) builds and stores th
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask import current_app
 from flask_babel import gettext as _
 from geoalchemy2.shape import to_shape
 from sqlalchemy import select
 
+from crowdplan import dates
 from crowdplan.audit.models import record
 from crowdplan.auth import policy
 from crowdplan.core.models import Department, utcnow
 from crowdplan.errors import AppError
 from crowdplan.extensions import db
 from crowdplan.plans import operations as plans
-from crowdplan.routing.deadlines import add_working_days
+from crowdplan.routing.deadlines import add_working_days, current_calendar, working_days_between
 from crowdplan.routing.engine import Route, route
 from crowdplan.suggestions import operations as intake
 from crowdplan.suggestions.models import Suggestion, Visibility
@@ -372,3 +373,73 @@ def reopen(s: Suggestion, *, user, now: datetime | None = None) -> None:
     _event(s, user, "reopen")
     db.session.flush()
     notify.department_reopened(s)
+
+
+# --- Deadlines when the official calendar changes -------------------------------------------
+
+# Steps after which a case runs on a new limit from that moment (the rectification limit).
+DEADLINE_STARTS = ("reopen",)
+
+
+def deadline_limits() -> dict[int, tuple[datetime, int]]:
+    """Each running case's start and its limit in working days, read from its stored deadline
+    on the calendar as it is now: call it before the calendar changes."""
+    # Counting the limit back from the deadline keeps the one the case was given, even if the
+    # topic's days changed since or it was transferred to a department with other days.
+    calendar = current_calendar()
+    cases = _running_cases()
+    starts = _deadline_starts()
+    limits = {}
+    for s in cases:
+        start = starts.get(s.id, s.created_at)
+        last = s.reply_due_at - _MICROSECOND
+        days = working_days_between(start, last, tz=_zone(), calendar=calendar)
+        if days >= 1:
+            limits[s.id] = (start, days)
+    return limits
+
+
+def recompute_deadlines(
+    limits: dict[int, tuple[datetime, int]], *, actor=None, reason: str, now: datetime | None = None
+) -> int:
+    """Recompute running cases' deadlines on the calendar as it is now, from `deadline_limits()`
+    taken before the change; one `deadline` event (old and new last day) per case that moves."""
+    calendar = current_calendar()
+    now = now or utcnow()
+    moved = 0
+    for s in _running_cases():
+        if s.id not in limits:
+            continue
+        start, days = limits[s.id]
+        due = add_working_days(start, days, tz=_zone(), calendar=calendar)
+        if due == s.reply_due_at:
+            continue
+        before = dates.last_day(s.reply_due_at)
+        s.reply_due_at = due
+        if due > now:
+            s.escalated_at = None  # no longer overdue: supervised afresh
+        _event(s, actor, "deadline", reason=f"{before} → {dates.last_day(due)}: {reason}")
+        moved += 1
+    db.session.flush()
+    return moved
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _running_cases() -> list[Suggestion]:
+    sources = [status.value for status in STEPS["deadline"].sources]
+    query = select(Suggestion).where(
+        Suggestion.status.in_(sources), Suggestion.reply_due_at.is_not(None)
+    )
+    return list(db.session.scalars(query.order_by(Suggestion.id)))
+
+
+def _deadline_starts() -> dict[int, datetime]:
+    """When each case's current limit started, for cases reopened (else: its submission)."""
+    rows = db.session.execute(
+        select(SuggestionEvent.suggestion_id, SuggestionEvent.created_at)
+        .where(SuggestionEvent.action.in_(DEADLINE_STARTS))
+        .order_by(SuggestionEvent.id)
+    )
+    return {sid: at for sid, at in rows}  # the latest wins

@@ -71,6 +71,8 @@ STEPS: dict[str, Step] = {
     "rate": Step(ANSWERED, None, AUTHOR),
     "reopen": Step(ANSWERED, Status.IN_PROGRESS, AUTHOR),
     "note": Step(ALL, None, STAFF),
+    # The official calendar changed: the deadline of a case still running is recomputed.
+    "deadline": Step(OPEN, None, SYSTEM),
 }
 
 # The generic "change status" form offers these targets, each one step of the table.
