@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField
+from wtforms import DateField, IntegerField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from crowdplan.calendar.limits import MAX_DAYS, MIN_DAYS
@@ -19,9 +19,9 @@ class DayForm(FlaskForm):
     kind = SelectField(
         _l("Kind"),
         choices=[
-            ("holiday", _l("Holiday (day off)")),
-            ("workday", _l("Make-up working day (调休上班)")),
-            ("ordinary", _l("Ordinary day (remove the entry)")),
+            SelectChoice("holiday", _l("Holiday (day off)")),
+            SelectChoice("workday", _l("Make-up working day (调休上班)")),
+            SelectChoice("ordinary", _l("Ordinary day (remove the entry)")),
         ],
     )
     name = StringField(_l("Notice or source"), validators=[DataRequired(), Length(max=200)])
