@@ -45,6 +45,11 @@ def _actions() -> dict[str, str]:
         "api_key_revoked": _("API key revoked"),
         "private_read": _("Private details read through an API key"),
         "access_denied": _("Access denied"),
+        "calendar_year_imported": _("Official calendar: year imported"),
+        "calendar_day_set": _("Official calendar: day added or corrected"),
+        "calendar_year_covered": _("Official calendar: year declared complete"),
+        "limit_reply_days": _("Time limit changed: reply days"),
+        "limit_rectify_days": _("Time limit changed: rectification days"),
     }
 
 

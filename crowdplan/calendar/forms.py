@@ -20,7 +20,7 @@ class DayForm(FlaskForm):
         _l("Kind"),
         choices=[
             SelectChoice("holiday", _l("Holiday (day off)")),
-            SelectChoice("workday", _l("Make-up working day (调休上班)")),
+            SelectChoice("workday", _l("Make-up working day")),
             SelectChoice("ordinary", _l("Ordinary day (remove the entry)")),
         ],
     )
