@@ -107,6 +107,22 @@ class Config:
     CROWDPLAN_TILES = os.environ.get("CROWDPLAN_TILES", "osm")
     CROWDPLAN_TILES_ATTRIBUTION = os.environ.get("CROWDPLAN_TILES_ATTRIBUTION", "")
     TIANDITU_KEY = os.environ.get("TIANDITU_KEY", "")
+    # 审图号: the map review number of the basemap (Tianditu publishes its own; an intranet tile
+    # server has the bureau's). Shown in the map's attribution when set.
+    CROWDPLAN_TILES_REVIEW_NUMBER = os.environ.get("CROWDPLAN_TILES_REVIEW_NUMBER", "")
+    # A government site's footer marks (crowdplan/site_marks.py), each shown only when set:
+    # 主办单位, 网站标识码, ICP备案号 (linked to ICP_URL) and 公安机关备案号 (linked to PSB_URL,
+    # where {code} becomes the number's digits).
+    SITE_OWNER = os.environ.get("CROWDPLAN_SITE_OWNER", "")
+    SITE_CODE = os.environ.get("CROWDPLAN_SITE_CODE", "")
+    ICP_NUMBER = os.environ.get("CROWDPLAN_ICP_NUMBER", "")
+    ICP_URL = os.environ.get("CROWDPLAN_ICP_URL", "https://beian.miit.gov.cn/")
+    PSB_NUMBER = os.environ.get("CROWDPLAN_PSB_NUMBER", "")
+    PSB_URL = os.environ.get(
+        "CROWDPLAN_PSB_URL", "https://beian.mps.gov.cn/#/query/webSearch?code={code}"
+    )
+    # Fill unset marks with placeholders labelled as demo values (development's default).
+    CROWDPLAN_FOOTER_DEMO = _env_bool("CROWDPLAN_FOOTER_DEMO")
     # Every link in an e-mail starts with this (never the request's Host header).
     CROWDPLAN_BASE_URL = os.environ.get("CROWDPLAN_BASE_URL", "http://127.0.0.1:5000")
     MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
@@ -152,6 +168,8 @@ class Config:
 
 class DevelopmentConfig(Config):
     """Local development: a generated key, the SpatiaLite file under instance/."""
+
+    CROWDPLAN_FOOTER_DEMO = _env_bool("CROWDPLAN_FOOTER_DEMO", True)
 
     @classmethod
     def prepare(cls, app) -> None:

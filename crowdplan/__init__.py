@@ -132,6 +132,7 @@ class DatabaseInt(IntegerConverter):
 def _register_hooks(app: Flask) -> None:
     from crowdplan import transactions
     from crowdplan.i18n import TEMPLATE_FILTERS, template_globals
+    from crowdplan.site_marks import template_marks
 
     transactions.register(app)  # SQLite's write lock: see crowdplan/transactions.py
 
@@ -160,6 +161,7 @@ def _register_hooks(app: Flask) -> None:
         return response
 
     app.context_processor(template_globals)
+    app.context_processor(template_marks)  # the footer's 主办单位, ICP备案号 ... (site_marks.py)
     # Deadlines and notice ends are stored exclusive; templates print them through these.
     app.jinja_env.filters.update(TEMPLATE_FILTERS)
     app.jinja_env.globals["csp_nonce"] = lambda: g.get("csp_nonce", "")

@@ -251,3 +251,43 @@ def test_earlier_versions_stay_viewable(demo, client, db_session):
     assert "第二版标题" in latest and f"/plans/{plan_id}?version=1" in latest
     older = client.get(f"/plans/{plan_id}?version=1").get_data(as_text=True)
     assert "第一版标题" in older and first.fingerprint in older
+
+
+def test_a_cgcs2000_layer_of_2023_land_use_codes_gets_their_colours(demo, db_session):
+    import json
+
+    from crowdplan.geo import maps
+
+    codes = ["0701", "080403", "1401", "16", "城镇村道路用地"]
+    fc = feature_collection(
+        *(polygon_feature(SQUARE, YDYHFLDM=code) for code in codes), crs="EPSG:4490"
+    )
+    version = _draft()
+    layer = plans.import_layer(
+        version, json.dumps(fc).encode(), name="用地用海", style_property="YDYHFLDM"
+    )
+    db_session.flush()
+    classes = layer.style["classes"]
+    assert classes["0701"] == {"color": "#ffff2d", "label": "0701 城镇住宅用地"}
+    assert classes["080403"] == {"color": "#ff85c9", "label": "080403 教育用地"}  # parent 0804
+    assert classes["1401"]["color"] == "#00ff00" and classes["16"]["label"] == "16 留白用地"
+    assert classes["城镇村道路用地"]["color"] == "#a3a3a3"
+    stored = db_session.scalar(select(func.count()).where(LayerFeature.layer_id == layer.id))
+    assert stored == len(codes)
+    props = {"YDYHFLDM": "1401"}
+    assert maps.style_for(layer.style, props) == {"color": "#00ff00", "label": "1401 公园绿地"}
+    # GB 50137-2011 codes keep their table, and numbers are not taken for 2023 codes.
+    old = plans.import_layer(
+        version,
+        _layer_bytes(polygon_feature(SQUARE, landuse="R2")),
+        name="旧",
+        style_property="landuse",
+    )
+    assert old.style["classes"]["R2"] == {"color": "#ffff2d", "label": "居住用地"}
+    floors = plans.import_layer(
+        version,
+        _layer_bytes(polygon_feature(SQUARE, floors=12)),
+        name="层数",
+        style_property="floors",
+    )
+    assert floors.style["classes"]["12"]["label"] == "12"

@@ -36,6 +36,19 @@ def test_valid_collection_with_crs84_name():
     assert isinstance(as_multipolygon(feature.geometry), MultiPolygon)
 
 
+@pytest.mark.parametrize("name", ["urn:ogc:def:crs:EPSG::4490", "EPSG:4490"])
+def test_cgcs2000_is_accepted_as_wgs84(name):
+    fc = feature_collection(polygon_feature(SQUARE, a=1), crs=name)
+    [feature] = parse_feature_collection(json.dumps(fc))
+    assert feature.geometry.equals(as_multipolygon(feature.geometry).geoms[0])
+    assert list(feature.geometry.exterior.coords) == SQUARE  # no shift: same at map scale
+    # A projected CGCS2000 zone (3-degree Gauss-Kruger, CM 114E) is still refused.
+    error = _raises(
+        json.dumps(feature_collection(polygon_feature(SQUARE), crs="EPSG:4547")), "bad_crs"
+    )
+    assert "EPSG:4490" in str(error)
+
+
 def test_file_level_errors():
     _raises(b"\xff\xfe\x00", "not_utf8")
     _raises("{", "not_json")

@@ -5,8 +5,17 @@ from __future__ import annotations
 
 from functools import cache
 
+from crowdplan.geo.coords import COORD_SYSTEMS
+
 ERROR = {"$ref": "#/components/responses/Error"}
 OPEN311_ERROR = {"$ref": "#/components/responses/Open311Error"}
+# Stored points are WGS84; GCJ-02 (Amap, Tencent, WeChat) and BD-09 (Baidu) are converted.
+COORD_SYSTEM = {
+    "type": "string",
+    "enum": list(COORD_SYSTEMS),
+    "default": "wgs84",
+    "description": "The system of lon/lat (an extension in Open311); stored as WGS84.",
+}
 
 
 def _param(name: str, kind: str = "string", *, where: str = "query", required=False, **extra):
@@ -410,6 +419,7 @@ def _components() -> dict:
                     "contact_phone": {"type": "string", "maxLength": 20},
                     "contact_email": {"type": "string", "maxLength": 254},
                     "is_approximate": {"type": "boolean"},
+                    "coord_system": COORD_SYSTEM,
                 },
             },
             "Open311Request": {
@@ -420,6 +430,7 @@ def _components() -> dict:
                     "service_code": text,
                     "lat": {"type": "number"},
                     "long": {"type": "number"},
+                    "coord_system": COORD_SYSTEM,
                     "address_string": text,
                     "description": {"type": "string", "maxLength": 4000},
                     "email": text,
@@ -450,7 +461,9 @@ def document() -> dict:
                 "Plans, suggestions and statistics of the public-participation platform, and "
                 "an Open311 GeoReport v2 server. Errors under /api/v1 are "
                 '{"error": {"status", "code", "message"}} in the caller\'s language '
-                "(Accept-Language or the lang cookie); Open311 errors follow the GeoReport spec."
+                "(Accept-Language or the lang cookie); Open311 errors follow the GeoReport spec. "
+                "Points are WGS84 longitude/latitude; a POST may send coord_system=gcj02 (Amap, "
+                "Tencent, WeChat) or bd09 (Baidu) and the point is converted and stored as WGS84."
             ),
         },
         "servers": [{"url": "/"}],

@@ -8,6 +8,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import gettext as _
 
 from crowdplan.errors import AppError
+from crowdplan.geo.coords import COORD_SYSTEMS, UnknownCoordSystem, to_wgs84
 from crowdplan.suggestions.operations import SuggestionInput
 
 TEXT_FIELDS = ("place_label", "display_name", "contact_phone", "contact_email")
@@ -55,15 +56,34 @@ def check_email(value: str | None, field: str) -> str | None:
         raise _bad(field) from None
 
 
+def unknown_coord_system_message() -> str:
+    """Why a coord_system was refused, naming the ones we convert."""
+    return _(
+        "coord_system must be one of %(systems)s (default wgs84).",
+        systems=", ".join(COORD_SYSTEMS),
+    )
+
+
+def _point(body: dict) -> tuple[float, float]:
+    """lon/lat in the declared coord_system (GCJ-02 from Amap/WeChat, BD-09 from Baidu), as
+    WGS84: the only system stored."""
+    system = _string(body, "coord_system", limit=20)
+    try:
+        return to_wgs84(_number(body, "lon"), _number(body, "lat"), system)
+    except UnknownCoordSystem:
+        raise AppError(unknown_coord_system_message(), code="bad_coord_system") from None
+
+
 def parse_suggestion(body) -> SuggestionInput:
     """Check the JSON shape; the content is checked by create_suggestion like the web form."""
     if not isinstance(body, dict):
         raise AppError(_("Send a JSON object."), code="bad_body")
     texts = {f: _string(body, f, limit=TEXT_LIMITS[f]) for f in TEXT_FIELDS}
     texts["contact_email"] = check_email(texts["contact_email"], "contact_email")
+    lon, lat = _point(body)
     return SuggestionInput(
-        lon=_number(body, "lon"),
-        lat=_number(body, "lat"),
+        lon=lon,
+        lat=lat,
         topic_code=_string(body, "topic", required=True, limit=40),
         stance=_string(body, "stance", required=True, limit=10),
         text=_string(body, "text", required=True),

@@ -68,8 +68,22 @@ class Tiles:
     subdomains: str = "abc"
 
 
-def tiles_from_config(name: str, *, tianditu_key: str = "", attribution: str = "") -> Tiles:
-    """Resolve CROWDPLAN_TILES: osm, tianditu, none, or a URL template of your own server."""
+def tiles_from_config(
+    name: str, *, tianditu_key: str = "", attribution: str = "", review: str = ""
+) -> Tiles:
+    """Resolve CROWDPLAN_TILES: osm, tianditu, none, or a URL template of your own server.
+
+    `review` is the basemap's 审图号 as people read it ("审图号：GS(2024)0000号"): a map published
+    in China shows it, so it joins the attribution (as text: Leaflet shows attributions as HTML).
+    """
+    tiles = _tiles(name, tianditu_key, attribution)
+    if review and tiles.urls:
+        shown = " · ".join(a for a in (tiles.attribution, str(escape(inert(review)))) if a)
+        tiles = Tiles(tiles.urls, shown, tiles.subdomains)
+    return tiles
+
+
+def _tiles(name: str, tianditu_key: str, attribution: str) -> Tiles:
     if name == "none" or not name:
         return Tiles()
     if name == "osm":

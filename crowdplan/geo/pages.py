@@ -6,6 +6,7 @@ Every blueprint's views build maps through here, so no view imports another blue
 from __future__ import annotations
 
 from flask import current_app, url_for
+from flask_babel import gettext as _
 
 from crowdplan.geo import maps
 
@@ -13,10 +14,12 @@ from crowdplan.geo import maps
 def tiles() -> maps.Tiles:
     """The basemap configured for this deployment."""
     cfg = current_app.config
+    number = (cfg.get("CROWDPLAN_TILES_REVIEW_NUMBER") or "").strip()
     return maps.tiles_from_config(
         cfg["CROWDPLAN_TILES"],
         tianditu_key=cfg["TIANDITU_KEY"],
         attribution=cfg["CROWDPLAN_TILES_ATTRIBUTION"],
+        review=_("Map review no. %(number)s", number=number) if number else "",
     )
 
 

@@ -26,6 +26,11 @@ WGS84_NAMES = {
     "EPSG:4326",
     "CRS84",
 }
+# CGCS2000 (China Geodetic Coordinate System 2000, EPSG:4490), the datum of Chinese survey data
+# and of Tianditu: its ellipsoid and frame differ from WGS84 by centimetres, far below what a
+# planning map shows, so its longitude/latitude are stored as they are (as SRID 4326).
+CGCS2000_NAMES = {"urn:ogc:def:crs:EPSG::4490", "EPSG:4490"}
+ACCEPTED_CRS = WGS84_NAMES | CGCS2000_NAMES
 POLYGONAL = ("Polygon", "MultiPolygon")
 # A MultiPolygon's coordinates are 4 levels inside a feature, 6 inside the file; properties
 # may nest a little. Deeper files are refused before json.loads recurses into them.
@@ -138,10 +143,15 @@ def _check_crs(crs: Any) -> None:
     if crs is None:
         return
     name = crs.get("properties", {}).get("name") if isinstance(crs, dict) else None
-    if name not in WGS84_NAMES:
+    if name not in ACCEPTED_CRS:
         raise GeoJSONError(
             "bad_crs",
-            _("Coordinates must be WGS84 longitude/latitude (EPSG:4326), not %(crs)s.", crs=name),
+            _(
+                "Coordinates must be longitude/latitude on WGS84 (EPSG:4326) or CGCS2000 "
+                "(EPSG:4490), not %(crs)s; projected data (e.g. a Gauss-Kruger zone) must be "
+                "converted first.",
+                crs=name,
+            ),
         )
 
 

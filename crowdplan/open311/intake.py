@@ -7,8 +7,9 @@ import math
 
 from flask_babel import gettext as _
 
-from crowdplan.api.parse import check_email
+from crowdplan.api.parse import check_email, unknown_coord_system_message
 from crowdplan.errors import AppError
+from crowdplan.geo.coords import UnknownCoordSystem, to_wgs84
 from crowdplan.inputs import ascii_int
 from crowdplan.open311.operations import HTML, MAX_DESCRIPTION, get_service
 from crowdplan.open311.render import Open311Error
@@ -25,13 +26,7 @@ def _missing(name: str) -> Open311Error:
 def _location(form) -> tuple[float, float, str | None]:
     """lat + long, or an address_string naming a district or landmark of the city."""
     if form.get("lat") or form.get("long"):
-        try:
-            lat, lon = float(form.get("lat", "")), float(form.get("long", ""))
-        except ValueError:
-            raise _missing("lat/long") from None
-        if not (math.isfinite(lat) and math.isfinite(lon)):
-            raise _missing("lat/long")
-        return lon, lat, None
+        return *_lat_long(form), None
     address = (form.get("address_string") or "").strip()
     if not address:
         raise Open311Error(400, _("A location is required: lat and long, or address_string."))
@@ -39,6 +34,21 @@ def _location(form) -> tuple[float, float, str | None]:
         if address in {place.name, place.name_en}:
             return place.lon, place.lat, place.name
     raise Open311Error(400, _("The address_string is not a place we know; send lat and long."))
+
+
+def _lat_long(form) -> tuple[float, float]:
+    """(lon, lat) as WGS84; `coord_system` (an extension: gcj02, bd09) says what was sent."""
+    try:
+        lat, lon = float(form.get("lat", "")), float(form.get("long", ""))
+    except ValueError:
+        raise _missing("lat/long") from None
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise _missing("lat/long")
+    try:
+        # Hotline systems built on Amap or Baidu maps hold GCJ-02 or BD-09 coordinates.
+        return to_wgs84(lon, lat, (form.get("coord_system") or "")[:20] or None)
+    except UnknownCoordSystem:
+        raise Open311Error(400, unknown_coord_system_message()) from None
 
 
 def _description(form) -> str:
