@@ -51,6 +51,16 @@ def rating_label(value: str | None) -> str:
     }.get(value or "", value or "")
 
 
+def callback_outcome_label(value: str | None) -> str:
+    """What the follow-up call (回访) found: 问题已解决, 已沟通解释, 仍不满意, 无法联系."""
+    return {
+        "resolved": _("Problem solved"),
+        "explained": _("Explained to the author"),
+        "unresolved": _("Still unsatisfied"),
+        "unreachable": _("Could not be reached"),
+    }.get(value or "", value or "")
+
+
 def flag_label(value: str) -> str:
     """Why routing needs a human check."""
     return {
@@ -81,7 +91,9 @@ def event_label(action: str | None) -> str:
         "reply": _("Reply published"),
         "close": _("Closed with decision"),
         "rate": _("Reply rated"),
-        "reopen": _("Reopened by the author"),
+        "reopen": _("Reopened by the author"),  # before rectification came with the rating
+        "rectify": _("Rectification opened"),
+        "callback": _("Follow-up call recorded"),
         "deadline": _("Deadline changed"),
         "note": _("Internal note"),
     }.get(action or "") or readable_code(action)
@@ -97,6 +109,7 @@ TEMPLATE_GLOBALS = {
     "decision_label": decision_label,
     "stance_label": stance_label,
     "rating_label": rating_label,
+    "callback_outcome_label": callback_outcome_label,
     "flag_label": flag_label,
     "action_label": action_label,
     "event_label": event_label,

@@ -67,6 +67,7 @@ def world(app):
             replied_at=due,
             decision="not_adopted",
             decision_reason="与上位规划冲突",
+            rating="very_unsatisfied",
         ).id
         ids["on_time"] = create_suggestion(
             **common,
@@ -75,6 +76,7 @@ def world(app):
             replied_at=now - 3 * DAY,
             decision="adopted",
             decision_reason="增加口袋公园",
+            rating="very_satisfied",
             # 17:30 UTC is already the next day in Beijing.
             created_at=datetime(2026, 3, 1, 17, 30, tzinfo=UTC),
             text="请联系 13812345678 增加口袋公园",
@@ -86,6 +88,7 @@ def world(app):
             replied_at=now - 2 * DAY,
             decision="partly",
             decision_reason="保留部分场地",
+            rating="basic",
         )
         ids["target"] = target.id
         # The lifecycle copies the target's answer onto the merged case; its own deadline stays.
@@ -113,7 +116,11 @@ def world(app):
             )
         )
         ids["hidden"] = create_suggestion(
-            **common, status="assigned", reply_due_at=now - DAY, visibility="hidden"
+            **common,
+            status="assigned",
+            reply_due_at=now - DAY,
+            visibility="hidden",
+            rating="satisfied",  # not a public opinion: in no figure
         ).id
         plan_id = plan.id
         db.session.commit()
@@ -123,7 +130,9 @@ def world(app):
 def _expected(now: datetime) -> dict:
     """The figures counted from raw rows, independently of crowdplan.triage.figures."""
     rows = db.session.execute(
-        text("SELECT visibility, status, replied_at, reply_due_at, decision FROM suggestions")
+        text(
+            "SELECT visibility, status, replied_at, reply_due_at, decision, rating FROM suggestions"
+        )
     ).all()
 
     def utc(v):
@@ -131,7 +140,7 @@ def _expected(now: datetime) -> dict:
         return v.replace(tzinfo=UTC)
 
     c = Counter()
-    for visibility, status, replied, due, decision in rows:
+    for visibility, status, replied, due, decision, rating in rows:
         if visibility != "published":
             continue
         c["counted"] += 1
@@ -148,6 +157,8 @@ def _expected(now: datetime) -> dict:
         c["adopted"] += decision in ("adopted", "partly")
         c["decided"] += decision is not None
         c["undecided"] += status != "not_accepted" and decision is None
+        c["rated"] += rating is not None
+        c["satisfied"] += rating in ("very_satisfied", "satisfied", "basic")
     return {k: c[k] for k in figures.measures(now)}
 
 
@@ -157,14 +168,17 @@ def test_every_surface_agrees_with_the_raw_rows(world, app, client, auth):
     # The world as designed: the open overdue case is late, the reply at the deadline is late.
     assert expected == {
         "counted": 6, "accepted": 5, "merged": 1, "replied": 4, "on_time": 3, "late": 2,
-        "overdue": 1, "adopted": 3, "decided": 4, "undecided": 1,
+        "overdue": 1, "adopted": 3, "decided": 4, "undecided": 1, "rated": 3, "satisfied": 2,
     }  # fmt: skip
     rates = figures.rates(expected)
-    assert rates == {"on_time_pct": 60.0, "replied_pct": 80.0, "adoption_rate_pct": 75.0}
+    assert rates == {
+        "on_time_pct": 60.0, "replied_pct": 80.0, "adoption_rate_pct": 75.0,
+        "satisfaction_pct": 66.7,
+    }  # fmt: skip
 
     data = client.get("/api/v1/stats").json
     assert data["suggestions"] == expected["counted"]
-    for key in ("accepted", "merged", "replied", "on_time", "late", "overdue", "adopted"):
+    for key in ("accepted", "merged", "replied", "on_time", "late", "overdue", "adopted", "rated"):
         assert data[key] == expected[key], key
     assert {k: data[k] for k in rates} == rates
     (dept,) = [d for d in data["by_department"] if d["code"] == world["department"]]
@@ -177,7 +191,10 @@ def test_every_surface_agrees_with_the_raw_rows(world, app, client, auth):
 
     for page in ("/stats", "/display"):
         html = client.get(page).get_data(as_text=True)
-        for key in ("suggestions", "adopted", "on_time_pct", "replied_pct", "adoption_rate_pct"):
+        for key in (
+            "suggestions", "adopted", "on_time_pct", "replied_pct", "adoption_rate_pct",
+            "satisfaction_pct",
+        ):  # fmt: skip
             value = data[key]
             shown = f"{value}%" if key.endswith("_pct") else str(value)
             assert f'data-kpi="{key}"><span class="kpi-value">{shown}<' in html, (page, key)

@@ -58,6 +58,8 @@ EVENT_ACTIONS = [
     "close",
     "rate",
     "reopen",
+    "rectify",
+    "callback",
     "deadline",
     "note",
 ]
@@ -78,12 +80,13 @@ def test_every_label_has_chinese_words(app):
     from crowdplan.audit import labels as audit
     from crowdplan.plans.models import Stage
     from crowdplan.suggestions.models import Visibility
-    from crowdplan.triage.workflow import Decision, Rating, Status
+    from crowdplan.triage.workflow import CallbackOutcome, Decision, Rating, Status
 
     cases = [
         (triage.status_label, list(Status)),
         (triage.decision_label, list(Decision)),
-        (triage.rating_label, [*Rating, "very_satisfied", "very_unsatisfied"]),
+        (triage.rating_label, list(Rating)),
+        (triage.callback_outcome_label, list(CallbackOutcome)),
         (triage.stance_label, ["support", "oppose", "suggest"]),
         (triage.flag_label, ["near_boundary", "several_areas", "no_area"]),
         (triage.event_label, EVENT_ACTIONS),

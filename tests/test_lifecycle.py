@@ -105,33 +105,42 @@ def test_transfer_of_an_overdue_case_also_tells_the_receiving_head(demo):
     }
 
 
-def test_reopen_clears_the_decision_sets_the_rectification_deadline_and_tells_dept_and_head(demo):
+def test_a_bad_rating_opens_rectification_on_the_official_calendar_and_tells_dept_and_head(
+    demo,
+):
     sid = _submit(demo, plan=True)
-    reopened_at = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # before National Day week
+    rated_at = datetime(2026, 9, 28, 2, 0, tzinfo=UTC)  # before National Day week
     with demo.app_context():
         s = db.session.get(Suggestion, sid)
         planner = get_user_by_login("planner@demo.crowdplan")
         citizen = get_user_by_login("citizen@demo.crowdplan")
         lifecycle.reply(s, actor=planner, text="已研究。")
         lifecycle.close(s, actor=planner, decision="partly", reason="部分可行")
-        lifecycle.rate(s, user=citizen, rating="unsatisfied")
         db.session.commit()
         sent = _mail_count(demo)
-        lifecycle.reopen(s, user=citizen, now=reopened_at)
+        lifecycle.rate(s, user=citizen, rating="very_unsatisfied", now=rated_at)
         db.session.commit()
         s = db.session.get(Suggestion, sid)
-        assert (s.status, s.decision, s.decision_reason, s.replied_at) == (
+        assert (s.status, s.decision, s.decision_reason, s.replied_at, s.rating) == (
             "in_progress",
             None,
             None,
             None,
+            "very_unsatisfied",
         )
         expected = _nth_working_day(date(2026, 9, 28), 5)
         # 9-29, 9-30, then the National Day week off, 10-8, 10-9 and Saturday 10-10 (调休).
         assert expected == date(2026, 10, 10)
         assert dates.last_day(s.reply_due_at) == expected
-    recipients = {m["To"] for m in _outbox_since(demo, sent)}
-    assert {"city-plan@demo.crowdplan", "head@demo.crowdplan"} <= recipients
+        actions = db.session.scalars(
+            select(SuggestionEvent.action)
+            .where(SuggestionEvent.suggestion_id == sid)
+            .order_by(SuggestionEvent.id)
+        ).all()
+        assert actions[-2:] == ["rate", "rectify"]
+    mails = _outbox_since(demo, sent)
+    assert {"city-plan@demo.crowdplan", "head@demo.crowdplan"} <= {m["To"] for m in mails}
+    assert "2026-10-10" in mails[0].get_content()  # the new deadline's last working day
 
 
 def test_merge_needs_an_open_target_on_the_same_plan_and_a_reason(demo):

@@ -2,7 +2,8 @@
 
 The machine keeps its own model of what each step may do, written here from the workflow's
 rules in words (not by importing the workflow table), and after every step checks the raw rows:
-each case in exactly one consistent state, deadlines moved only by reopen, merged cases pointing
+each case in exactly one consistent state, deadlines moved only by rectification (the first bad
+rating), one callback per bad rating, merged cases pointing
 at an open case of the same plan and carrying its answer, decisions exactly where the workflow
 puts them, and every published opinion counted once by the figures.
 """
@@ -37,12 +38,13 @@ from crowdplan.routing.operations import save_rule
 from crowdplan.suggestions.models import Suggestion
 from crowdplan.suggestions.operations import SuggestionInput
 from crowdplan.triage import operations as lifecycle
-from crowdplan.triage.models import SuggestionEvent
+from crowdplan.triage.models import RatingCallback, SuggestionEvent
 from tests.conftest import AuthActions
 
 OPEN = {"submitted", "assigned", "in_progress"}
 DECISIONS = ["adopted", "partly", "not_adopted", "out_of_scope"]
-RATINGS = ["satisfied", "basic", "unsatisfied"]
+RATINGS = ["very_satisfied", "satisfied", "basic", "unsatisfied", "very_unsatisfied"]
+BAD = {"unsatisfied", "very_unsatisfied"}
 
 
 class Lifecycle(RuleBasedStateMachine):
@@ -55,6 +57,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.ctx = self.app.app_context()
         self.ctx.push()
         db.session.execute(delete(SuggestionEvent))
+        db.session.execute(delete(RatingCallback))
         db.session.execute(
             Suggestion.__table__.update().values(merged_into_id=None)
         )  # self-references first
@@ -141,7 +144,9 @@ class Lifecycle(RuleBasedStateMachine):
                 "due": s.reply_due_at,
                 "merged_into": None,
                 "rating": None,
-                "reopened": False,
+                "rated": False,  # this reply rated: one rating per reply
+                "rectified": False,
+                "callbacks": 0,
                 "decided": False,
             }
 
@@ -224,7 +229,7 @@ class Lifecycle(RuleBasedStateMachine):
                 self._row(sid), actor=self.planner, text="感谢建议，已研究。", now=self.clock
             ),
         ):
-            self.cases[sid]["status"] = "replied"
+            self.cases[sid].update(status="replied", rated=False)
 
     @precondition(lambda self: self.cases)
     @rule(data=st.data(), decision=st.sampled_from([None, *DECISIONS]))
@@ -247,32 +252,24 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(lambda self: self.cases)
     @rule(data=st.data(), rating=st.sampled_from(["unsatisfied", *RATINGS]))
     def rate(self, data, rating):
-        sid = self._pick(data, lambda c: c["status"] in {"replied", "closed"})
-        expected = self.cases[sid]["status"] in {"replied", "closed"}
-        if self._try(
+        sid = self._pick(data, lambda c: c["status"] in {"replied", "closed"} and not c["rated"])
+        case = self.cases[sid]
+        expected = case["status"] in {"replied", "closed"} and not case["rated"]
+        if not self._try(
             expected,
             lambda: lifecycle.rate(
                 self._row(sid), user=self.citizen, rating=rating, now=self.clock
             ),
         ):
-            self.cases[sid]["rating"] = rating
-
-    @precondition(lambda self: self.cases)
-    @rule(data=st.data())
-    def reopen(self, data):
-        sid = self._pick(data, lambda c: c["rating"] == "unsatisfied")
-        case = self.cases[sid]
-        expected = (
-            case["status"] in {"replied", "closed"}
-            and case["rating"] == "unsatisfied"
-            and not case["reopened"]
-        )
-        if self._try(
-            expected, lambda: lifecycle.reopen(self._row(sid), user=self.citizen, now=self.clock)
-        ):
+            return
+        case.update(rating=rating, rated=True)
+        if rating in BAD:
+            case["callbacks"] += 1  # the demo citizen is signed in: a real-name rater
+        if rating in BAD and not case["rectified"]:
+            # 整改: open again, without answer or decision, due in the rectification limit.
             due = self._row(sid).reply_due_at
             assert due > self.clock
-            case.update(status="in_progress", reopened=True, decided=False, due=due)
+            case.update(status="in_progress", rectified=True, decided=False, due=due)
 
     @precondition(lambda self: len(self.cases) >= 3 and not self.results_published)
     @rule()
@@ -304,7 +301,8 @@ class Lifecycle(RuleBasedStateMachine):
         for sid, case in self.cases.items():
             s = rows[sid]
             assert s.status == case["status"], (sid, s.status, case)
-            assert s.reply_due_at == case["due"], "only reopen may move a deadline"
+            assert s.reply_due_at == case["due"], "only rectification may move a deadline"
+            assert s.rating == case["rating"]
             assert s.merged_into_id == case["merged_into"]
             _check_state(s, rows)
 
@@ -318,6 +316,11 @@ class Lifecycle(RuleBasedStateMachine):
         assert stats["merged"] == sum(c["status"] == "merged" for c in self.cases.values())
         rows = db.session.scalars(select(Suggestion)).all()
         assert stats["adopted"] == sum(s.decision in ("adopted", "partly") for s in rows)
+        ratings = [c["rating"] for c in self.cases.values() if c["rating"]]
+        good = sum(r not in BAD for r in ratings)
+        assert stats["satisfaction_pct"] == (
+            round(100.0 * good / len(ratings), 1) if ratings else None
+        )
         on_plan = sorted(k for k, c in self.cases.items() if c["plan"] is not None)
         csv_rows = list(
             csv.DictReader(io.StringIO(self._text(f"/plans/{self.plan_id}/report.csv")))
@@ -345,6 +348,16 @@ class Lifecycle(RuleBasedStateMachine):
         response = self.client.get(url)
         assert response.status_code == 200, url
         return response.get_data(as_text=True).lstrip("\ufeff")
+
+    @invariant()
+    def one_callback_per_bad_rating(self):
+        if not getattr(self, "cases", None):
+            return
+        owed: dict[int, int] = {}
+        for cb in db.session.scalars(select(RatingCallback)):
+            assert cb.rating in BAD and cb.done_at is None
+            owed[cb.suggestion_id] = owed.get(cb.suggestion_id, 0) + 1
+        assert owed == {k: c["callbacks"] for k, c in self.cases.items() if c["callbacks"]}
 
     @invariant()
     def each_step_is_one_event(self):

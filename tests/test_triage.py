@@ -88,7 +88,7 @@ def test_citizens_and_anonymous_cannot_reach_the_inbox(demo, client, auth):
     assert client.get(f"/staff/inbox/{sid}").status_code == 403
 
 
-def test_reply_decide_rate_and_reopen_once(demo, client, auth, app):
+def test_reply_decide_and_a_bad_rating_rectifies_once(demo, client, auth, app):
     plan_id = plan_in_notice(demo)
     sid = _post_as_citizen(client, auth, plan_id=plan_id)
     auth.login_as("planner")
@@ -110,13 +110,16 @@ def test_reply_decide_rate_and_reopen_once(demo, client, auth, app):
     assert "感谢建议" in public and "部分采纳" in public and "增加泊位" in public
     auth.login_as("citizen")
     page = client.get(f"/suggestions/{sid}").get_data(as_text=True)
+    assert page.count('name="rating"') == 5  # the 好差评 scale
     client.post(
         f"/suggestions/{sid}/rate", data={"csrf_token": csrf_from(page), "rating": "unsatisfied"}
     )
-    client.post(f"/suggestions/{sid}/reopen", data={"csrf_token": csrf_from(page)})
     assert _row(app, sid).status == "in_progress"
-    again = client.post(f"/suggestions/{sid}/reopen", data={"csrf_token": csrf_from(page)})
-    assert again.status_code == 409 and _row(app, sid).reopen_count == 1
+    again = client.post(
+        f"/suggestions/{sid}/rate", data={"csrf_token": csrf_from(page), "rating": "satisfied"}
+    )
+    assert again.status_code == 409  # no new reply to rate
+    assert _row(app, sid).reopen_count == 1 and _row(app, sid).rating == "unsatisfied"
 
 
 def test_only_the_author_rates(demo, client, auth):

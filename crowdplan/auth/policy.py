@@ -52,5 +52,5 @@ def can_view_suggestion(user, suggestion) -> bool:
 
 
 def is_author(user, suggestion) -> bool:
-    """The signed-in author of the suggestion (rates the reply, may reopen once)."""
+    """The signed-in author of the suggestion (rates the reply)."""
     return _signed_in(user) and suggestion.author_id is not None and suggestion.author_id == user.id

@@ -86,7 +86,7 @@ class Topic(LocalizedName, db.Model):
     name_en: Mapped[str | None] = mapped_column(String(80))
     description: Mapped[str | None] = mapped_column(Text)
     reply_days: Mapped[int] = mapped_column(default=15)
-    # Working days to answer again after an unsatisfied author reopens (好差评 整改).
+    # Working days to answer again after a bad rating (好差评 整改), and to call the rater back.
     rectify_days: Mapped[int] = mapped_column(default=5, server_default="5")
     sort_order: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -11,7 +11,7 @@ from datetime import date, datetime, timedelta
 
 from flask import current_app
 from redis.exceptions import RedisError
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from crowdplan.auth.models import User
 from crowdplan.core.models import Area, Department, Topic, utcnow
@@ -57,6 +57,8 @@ class Figures:
     overdue: int = 0
     decided: int = 0
     undecided: int = 0
+    rated: int = 0
+    satisfied: int = 0
     by_topic: list[dict] = field(default_factory=list)
     by_area: list[dict] = field(default_factory=list)
     by_department: list[dict] = field(default_factory=list)
@@ -151,15 +153,9 @@ def _outcomes(f: Figures, now: datetime) -> None:
     f.not_accepted = t["counted"] - t["accepted"]
     f.on_time, f.late, f.overdue = t["on_time"], t["late"], t["overdue"]
     f.adopted, f.decided, f.undecided = t["adopted"], t["decided"], t["undecided"]
+    f.rated, f.satisfied = t["rated"], t["satisfied"]
     for name, value in measures.rates(t).items():
         setattr(f, name, value)
-    satisfied, rated = db.session.execute(
-        select(
-            func.sum(case((Suggestion.rating.in_(["satisfied", "basic"]), 1), else_=0)),
-            func.count(Suggestion.rating),
-        ).where(_public())
-    ).one()
-    f.satisfaction_pct = measures.pct(int(satisfied or 0), int(rated or 0))
 
 
 def _by_topic() -> list[dict]:
@@ -238,7 +234,7 @@ def _by_department(now: datetime) -> list[dict]:
             "code": d.code, "name": d.name, "name_en": d.name_en, "cases": t["counted"],
             "replied": t["replied"], "on_time": t["on_time"], "late": t["late"],
             "overdue": t["overdue"], "merged": t["merged"], "adopted": t["adopted"],
-            "decided": t["decided"],
+            "decided": t["decided"], "rated": t["rated"], "satisfied": t["satisfied"],
             "median_reply_days": None if median_hours is None else round(median_hours / 24, 1),
             **measures.rates(t),
             "ranked": t["counted"] >= MIN_CASES_TO_RANK,

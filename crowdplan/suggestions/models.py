@@ -90,9 +90,9 @@ class Suggestion(db.Model):
     decision: Mapped[str | None] = mapped_column(String(16))
     decision_reason: Mapped[str | None] = mapped_column(Text)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    rating: Mapped[str | None] = mapped_column(String(12))
+    rating: Mapped[str | None] = mapped_column(String(16))  # workflow.Rating (好差评)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    reopen_count: Mapped[int] = mapped_column(default=0)
+    reopen_count: Mapped[int] = mapped_column(default=0)  # rectifications opened (at most 1)
     merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("suggestions.id"))
     escalated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # overdue, 督办 sent
 

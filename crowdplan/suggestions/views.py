@@ -53,8 +53,9 @@ from crowdplan.transactions import late_write_lock
 from crowdplan.triage import operations as triage
 from crowdplan.triage.follows import is_following, toggle_follow
 from crowdplan.triage.forms import RateForm
+from crowdplan.triage.ratings import can_rate, list_callbacks
 from crowdplan.triage.timeline import list_timeline
-from crowdplan.triage.workflow import Rating
+from crowdplan.triage.workflow import BAD_RATINGS, Rating
 
 bp = Blueprint("suggestions", __name__)
 bp.add_app_template_global(public_view, "public_view")
@@ -261,10 +262,14 @@ def detail(suggestion_id: int):
     is_author = current_user.is_authenticated and current_user.id == suggestion.author_id
     rate_form = RateForm()
     rate_form.rating.choices = [(r.value, rating_label(r)) for r in Rating]
+    # The follow-up calls (回访) after a bad rating: for the author's eyes only.
+    own_callbacks = list_callbacks(suggestion) if is_author else []
     return render_template(
         "suggestions/detail.html",
         entries=list_timeline(suggestion, public=True),
         is_author=is_author,
+        can_rate=is_author and can_rate(suggestion),
+        callbacks=own_callbacks,
         following=is_following(current_user, suggestion_id=suggestion.id),
         rate_form=rate_form,
         suggestion=suggestion,
@@ -347,21 +352,10 @@ def rate(suggestion_id: int):
         rating=form.rating.data,
     )
     db.session.commit()
-    flash(_("Thank you for your rating."), "success")
-    return redirect(url_for(".detail", suggestion_id=suggestion.id))
-
-
-@bp.post("/suggestions/<int:suggestion_id>/reopen")
-def reopen(suggestion_id: int):
-    """An unsatisfied author reopens the suggestion once."""
-    suggestion = queries.get_public(suggestion_id)
-    if suggestion is None:
-        abort(404)
-    if not FlaskForm().validate_on_submit():
-        raise AppError(_("Please check the form."), code="invalid_form")
-    triage.reopen(suggestion, user=current_user if current_user.is_authenticated else None)
-    db.session.commit()
-    flash(_("Your suggestion is open again."), "success")
+    if form.rating.data in BAD_RATINGS:
+        flash(_("Thank you. The department will look into it again and follow up."), "success")
+    else:
+        flash(_("Thank you for your rating."), "success")
     return redirect(url_for(".detail", suggestion_id=suggestion.id))
 
 

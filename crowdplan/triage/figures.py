@@ -19,11 +19,14 @@ overdue     open (submitted, assigned, in_progress) and reply_due_at < now
 adopted     decision adopted (采纳) or partly (部分采纳)
 decided     decision is set
 undecided   accepted and no decision (未决定)
+rated       the author rated the reply (好差评; the latest rating counts)
+satisfied   rated 非常满意, 满意 or 基本满意
 ==========  ==============================================================================
 
 Rates: on-time % = on_time / (on_time + late); replied % = replied / accepted; adoption rate =
-adopted / decided. A merged case carries its target's reply, replied_at, decision and reason
-(the lifecycle copies them) and keeps its own deadline, so figures count rows: no joins.
+adopted / decided; satisfaction % = satisfied / rated. A merged case carries its target's
+reply, replied_at, decision and reason (the lifecycle copies them) and keeps its own deadline,
+so figures count rows: no joins.
 Rows without a deadline are neither on time nor late.
 """
 
@@ -36,12 +39,13 @@ from sqlalchemy import ColumnElement, and_, case, func, or_, select
 
 from crowdplan.extensions import db
 from crowdplan.suggestions.models import Suggestion, Visibility
-from crowdplan.triage.workflow import OPEN, Decision, Status
+from crowdplan.triage.workflow import BAD_RATINGS, OPEN, Decision, Rating, Status
 
 OPEN_STATUSES = tuple(s.value for s in OPEN)
 ADOPTED_DECISIONS = (Decision.ADOPTED.value, Decision.PARTLY.value)
 # Statuses in which nobody owes the author a reply any more.
 NO_REPLY_OWED = (Status.NOT_ACCEPTED.value, Status.CLOSED.value)
+SATISFIED_RATINGS = tuple(r.value for r in Rating if r not in BAD_RATINGS)
 
 
 def counted() -> ColumnElement[bool]:
@@ -101,6 +105,16 @@ def undecided() -> ColumnElement[bool]:
     return and_(accepted(), Suggestion.decision.is_(None))
 
 
+def rated() -> ColumnElement[bool]:
+    """The author rated the reply."""
+    return Suggestion.rating.is_not(None)
+
+
+def satisfied() -> ColumnElement[bool]:
+    """Rated 非常满意, 满意 or 基本满意."""
+    return Suggestion.rating.in_(SATISFIED_RATINGS)
+
+
 def measures(now: datetime) -> dict[str, ColumnElement[bool]]:
     """Every measure's SQL predicate at `now`, by name."""
     return {
@@ -114,6 +128,8 @@ def measures(now: datetime) -> dict[str, ColumnElement[bool]]:
         "adopted": adopted(),
         "decided": decided(),
         "undecided": undecided(),
+        "rated": rated(),
+        "satisfied": satisfied(),
     }
 
 
@@ -152,6 +168,8 @@ ROW_TESTS: dict[str, Callable[[Suggestion, datetime], bool]] = {
     "adopted": lambda s, now: s.decision in ADOPTED_DECISIONS,
     "decided": lambda s, now: s.decision is not None,
     "undecided": lambda s, now: _is_accepted(s) and s.decision is None,
+    "rated": lambda s, now: s.rating is not None,
+    "satisfied": lambda s, now: s.rating in SATISFIED_RATINGS,
 }
 
 
@@ -191,9 +209,10 @@ def pct(part: int, whole: int) -> float | None:
 
 
 def rates(t: dict[str, int]) -> dict[str, float | None]:
-    """The three published rates from a tally."""
+    """The four published rates from a tally."""
     return {
         "on_time_pct": pct(t["on_time"], t["on_time"] + t["late"]),
         "replied_pct": pct(t["replied"], t["accepted"]),
         "adoption_rate_pct": pct(t["adopted"], t["decided"]),
+        "satisfaction_pct": pct(t["satisfied"], t["rated"]),
     }

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 
@@ -55,6 +55,16 @@ class RateForm(FlaskForm):
     """The author's rating."""
 
     rating = SelectField(_l("How satisfied are you with the reply?"), validators=[DataRequired()])
+
+
+class CallbackForm(FlaskForm):
+    """The follow-up call (回访) after a bad rating: what it found, in a note for the author."""
+
+    callback_id = HiddenField(validators=[DataRequired()])
+    outcome = SelectField(_l("Outcome of the call"), validators=[DataRequired()])
+    note = TextAreaField(
+        _l("Note (shown to the author)"), validators=[DataRequired(), Length(max=2000)]
+    )
 
 
 class BulkForm(FlaskForm):

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
 from crowdplan.types import UTCDateTime
+
+if TYPE_CHECKING:
+    from crowdplan.suggestions.models import Suggestion
 
 
 class SuggestionEvent(db.Model):
@@ -57,3 +61,23 @@ class Follow(db.Model):
     )
     area_adcode: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class RatingCallback(db.Model):
+    """A follow-up call (回访) owed to a real-name author after a bad rating: due by the
+    rectification deadline, done when staff record its outcome (shown to the author only)."""
+
+    __tablename__ = "rating_callbacks"
+    __table_args__ = (Index("ix_rating_callbacks_open", "done_at", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    suggestion_id: Mapped[int] = mapped_column(ForeignKey("suggestions.id", ondelete="CASCADE"))
+    rating: Mapped[str] = mapped_column(String(16))  # the rating that asked for it
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)  # exclusive end, like reply_due_at
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    outcome: Mapped[str | None] = mapped_column(String(16))  # workflow.CallbackOutcome
+    note: Mapped[str | None] = mapped_column(Text)
+
+    suggestion: Mapped[Suggestion] = relationship()

@@ -14,6 +14,7 @@ from crowdplan.auth.models import User
 from crowdplan.auth.permissions import Role
 from crowdplan.core.models import utcnow
 from crowdplan.extensions import db
+from crowdplan.labels import rating_label
 from crowdplan.mail import absolute_url, send_mail
 from crowdplan.suggestions.models import Suggestion
 from crowdplan.triage import figures
@@ -107,11 +108,18 @@ def department_transferred(s: Suggestion, *, reason: str) -> None:
     )
 
 
-def department_reopened(s: Suggestion) -> None:
-    """Tell the department and its head that an unsatisfied author reopened the case."""
-    _tell_department(
-        s,
-        _("Suggestion #%(id)d reopened", id=s.id),
-        _("The author was not satisfied with the reply and reopened the suggestion."),
-        heads=True,
-    )
+def department_rated_badly(s: Suggestion, *, rectifying: bool) -> None:
+    """Tell the department and its head of a bad rating (差评): rectification opened (with the
+    new deadline), or, after the one rectification, a further bad rating."""
+    if rectifying:
+        subject = _("Suggestion #%(id)d: rectification after a bad rating", id=s.id)
+        opening = _(
+            "The author rated the reply %(rating)s. The case is open again for rectification.",
+            rating=rating_label(s.rating),
+        )
+    else:
+        subject = _("Suggestion #%(id)d rated badly again", id=s.id)
+        opening = _(
+            "The author rated the rectified reply %(rating)s.", rating=rating_label(s.rating)
+        )
+    _tell_department(s, subject, opening, heads=True)

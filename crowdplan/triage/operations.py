@@ -28,13 +28,15 @@ from crowdplan.routing.deadlines import add_working_days, current_calendar, work
 from crowdplan.routing.engine import Route, route
 from crowdplan.suggestions import operations as intake
 from crowdplan.suggestions.models import Suggestion, Visibility
-from crowdplan.triage import notify, results
-from crowdplan.triage.models import SuggestionEvent
+from crowdplan.triage import notify, ratings, results
+from crowdplan.triage.models import RatingCallback, SuggestionEvent
 from crowdplan.triage.workflow import (
+    BAD_RATINGS,
     FINAL,
     OPEN,
     STATUS_STEPS,
     STEPS,
+    CallbackOutcome,
     Decision,
     Rating,
     Status,
@@ -42,6 +44,9 @@ from crowdplan.triage.workflow import (
 )
 
 DEFAULT_RECTIFY_DAYS = 5  # 好差评: a bad rating is rectified within this many working days
+
+# Steps shown to staff only: internal notes, and callbacks (their note is for the author alone).
+_INTERNAL_STEPS = frozenset({"note", "callback"})
 
 # What the merged cases copy from the case they were merged into: they are answered by it.
 _ANSWER_FIELDS = ("reply_text", "replied_at", "decision", "decision_reason", "closed_at")
@@ -63,7 +68,7 @@ def _event(s: Suggestion, actor, action: str, *, reason: str | None = None) -> N
     if target is not None:
         s.status = target.value
     changed = s.status if s.status != before else None
-    internal = action == "note"
+    internal = action in _INTERNAL_STEPS
     db.session.add(
         SuggestionEvent(
             suggestion_id=s.id,
@@ -102,7 +107,7 @@ def reply_days(s: Suggestion, department: Department) -> int:
 
 
 def rectify_days(s: Suggestion) -> int:
-    """Working days to answer again after an unsatisfied author reopens."""
+    """Working days to answer again after a bad rating (整改), and to call the author back."""
     return s.topic.rectify_days or DEFAULT_RECTIFY_DAYS
 
 
@@ -342,43 +347,66 @@ def publish_results(version, *, actor, now: datetime | None = None):
 
 
 def rate(s: Suggestion, *, user, rating: str, now: datetime | None = None) -> None:
-    """The author rates the reply (满意 / 基本满意 / 不满意)."""
+    """The author rates the reply on the 好差评 scale. A bad rating (不满意, 非常不满意) opens
+    rectification once per case, owes a real-name author a callback, and tells the department
+    and its head."""
     if not policy.is_author(user, s):
         raise AppError(_("Only the author can rate the reply."), status=403, code="not_author")
-    if not allows("rate", s.status) or rating not in {r.value for r in Rating}:
-        raise AppError(_("There is no reply to rate yet."), status=409, code="bad_rating")
-    s.rating, s.rated_at = rating, now or utcnow()
+    if not ratings.can_rate(s) or rating not in {r.value for r in Rating}:
+        raise AppError(_("There is no new reply to rate."), status=409, code="bad_rating")
+    now = now or utcnow()
+    s.rating, s.rated_at = rating, now
     _event(s, user, "rate", reason=rating)
+    if rating in BAD_RATINGS:
+        rectifying = s.reopen_count < 1 and allows("rectify", s.status)
+        if rectifying:
+            _rectify(s, user, now)
+        if ratings.is_real_name(s):
+            due = add_working_days(now, rectify_days(s), tz=_zone())
+            db.session.add(RatingCallback(suggestion_id=s.id, rating=rating, due_at=due))
+        db.session.flush()
+        notify.department_rated_badly(s, rectifying=rectifying)
     db.session.flush()
 
 
-def reopen(s: Suggestion, *, user, now: datetime | None = None) -> None:
-    """An unsatisfied author may reopen once: back to 办理中 with no decision and a new
-    deadline (the rectification limit), and the department and its head are told."""
-    if not policy.is_author(user, s):
-        raise AppError(_("Only the author can reopen it."), status=403, code="not_author")
-    if s.rating != Rating.UNSATISFIED or s.reopen_count >= 1 or not allows("reopen", s.status):
-        raise AppError(
-            _("It can be reopened once, after an unsatisfied rating."),
-            status=409,
-            code="bad_reopen",
-        )
-    now = now or utcnow()
+def _rectify(s: Suggestion, user, now: datetime) -> None:
+    """整改: back to 办理中 without the answer or decision, due in the rectification limit."""
     s.reopen_count += 1
     for merged in [s, *_merged_into(s)]:
         for name in _ANSWER_FIELDS:
             setattr(merged, name, None)
     s.reply_due_at = add_working_days(now, rectify_days(s), tz=_zone())
     s.escalated_at = None  # the new deadline is supervised afresh
-    _event(s, user, "reopen")
+    _event(s, user, "rectify")
+
+
+def record_callback(
+    s: Suggestion,
+    *,
+    actor,
+    callback_id: int | None,
+    outcome: str | None,
+    note: str | None,
+    now: datetime | None = None,
+) -> None:
+    """Staff record the follow-up call (回访): its outcome and a note, shown to the author."""
+    note = _require(note, _("Please write what the author said."))
+    cb = ratings.get_callback(s, callback_id)
+    if cb is None or cb.done_at is not None:
+        raise AppError(_("This callback is not open."), status=409, code="bad_callback")
+    if outcome not in {o.value for o in CallbackOutcome}:
+        raise AppError(_("Please choose the outcome of the call."), code="outcome_required")
+    cb.done_at, cb.done_by_id = now or utcnow(), actor.id
+    cb.outcome, cb.note = outcome, note
+    _event(s, actor, "callback", reason=outcome)
     db.session.flush()
-    notify.department_reopened(s)
 
 
 # --- Deadlines when the official calendar changes -------------------------------------------
 
-# Steps after which a case runs on a new limit from that moment (the rectification limit).
-DEADLINE_STARTS = ("reopen",)
+# Steps after which a case runs on a new limit from that moment (the rectification limit;
+# "reopen" is the older, author-initiated form kept in earlier timelines).
+DEADLINE_STARTS = ("reopen", "rectify")
 
 
 def deadline_limits() -> dict[int, tuple[datetime, int]]:

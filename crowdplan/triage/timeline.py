@@ -13,7 +13,7 @@ from crowdplan.auth.models import User
 from crowdplan.core.names import department_label
 from crowdplan.extensions import db
 from crowdplan.i18n import role_label
-from crowdplan.labels import event_label, rating_label, status_label
+from crowdplan.labels import callback_outcome_label, event_label, rating_label, status_label
 from crowdplan.suggestions.models import Suggestion
 from crowdplan.suggestions.public import public as public_text
 from crowdplan.triage.models import SuggestionEvent
@@ -98,6 +98,8 @@ def _reason(e: SuggestionEvent, public: bool, moved: tuple[str, str] | None) -> 
         return ""
     if e.action == "rate":
         return rating_label(e.reason)
+    if e.action == "callback":
+        return callback_outcome_label(e.reason)
     if e.action == "routed" and e.department_id:
         return department_label(e.department_id)  # stored in the router's language
     reason = e.reason

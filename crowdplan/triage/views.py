@@ -17,13 +17,19 @@ from crowdplan.extensions import db
 from crowdplan.geo import maps, spatial
 from crowdplan.geo.pages import embed_map, tiles
 from crowdplan.inputs import arg_int, arg_page, ascii_int
-from crowdplan.labels import TEMPLATE_GLOBALS, decision_label, status_label
+from crowdplan.labels import (
+    TEMPLATE_GLOBALS,
+    callback_outcome_label,
+    decision_label,
+    status_label,
+)
 from crowdplan.suggestions.models import Suggestion, Visibility
 from crowdplan.suggestions.queries import lonlat
-from crowdplan.triage import figures
+from crowdplan.triage import figures, ratings
 from crowdplan.triage import operations as ops
 from crowdplan.triage.forms import (
     BulkForm,
+    CallbackForm,
     CloseForm,
     MergeForm,
     NoteForm,
@@ -33,7 +39,14 @@ from crowdplan.triage.forms import (
 )
 from crowdplan.triage.models import ReplyTemplate
 from crowdplan.triage.timeline import list_timeline
-from crowdplan.triage.workflow import OPEN, Decision, Status, staff_actions, status_targets
+from crowdplan.triage.workflow import (
+    OPEN,
+    CallbackOutcome,
+    Decision,
+    Status,
+    staff_actions,
+    status_targets,
+)
 
 bp = staff_blueprint("triage", __name__, url_prefix="/staff/inbox")
 PER_PAGE = 50
@@ -100,6 +113,16 @@ def inbox():
         overdue_ids=overdue_ids,
         counts=_counts(ids, now),
     )
+
+
+@bp.get("/callbacks")
+def callbacks():
+    """Follow-up calls (回访) owed after bad ratings in my departments, soonest due first."""
+    departments = _departments()
+    if not departments:
+        abort(403)
+    owed = ratings.list_open_callbacks([d.id for d in departments])
+    return render_template("triage/callbacks.html", callbacks=owed, now=utcnow())
 
 
 def _counts(department_ids: list[int], now) -> dict:
@@ -222,6 +245,8 @@ def _render_case(s: Suggestion, status: int = 200):
     transfer_form.department.choices = [
         (d.id, d.label) for d in core.list_departments() if d.id != s.department_id
     ]
+    callback_form = CallbackForm()
+    callback_form.outcome.choices = [(o.value, callback_outcome_label(o)) for o in CallbackOutcome]
     templates = db.session.scalars(
         select(ReplyTemplate).where(
             (ReplyTemplate.department_id == s.department_id) | ReplyTemplate.department_id.is_(None)
@@ -238,6 +263,8 @@ def _render_case(s: Suggestion, status: int = 200):
             transfer_form=transfer_form,
             merge_form=MergeForm(),
             note_form=NoteForm(),
+            callbacks=ratings.list_callbacks(s),
+            callback_form=callback_form,
             actions=set(staff_actions(s.status)),
             merged_into=db.session.get(Suggestion, s.merged_into_id) if s.merged_into_id else None,
             templates=templates,
@@ -259,6 +286,7 @@ def act(suggestion_id: int, action: str):
         "transfer": TransferForm,
         "merge": MergeForm,
         "note": NoteForm,
+        "callback": CallbackForm,
     }
     if action not in forms:
         abort(404)
@@ -269,6 +297,8 @@ def act(suggestion_id: int, action: str):
         form.status.choices = [(t.value, t.value) for t in Status]
     if action == "transfer":
         form.department.choices = [(d.id, d.code) for d in core.list_departments()]
+    if action == "callback":
+        form.outcome.choices = [(o.value, o.value) for o in CallbackOutcome]
     if not form.validate_on_submit():
         raise AppError(_("Please check the form."), code="invalid_form")
     try:
@@ -309,5 +339,13 @@ def _perform(s: Suggestion, action: str, form) -> None:
                 code="merge_forbidden",
             )
         ops.merge(s, into=target, actor=current_user, reason=form.reason.data)
+    elif action == "callback":
+        ops.record_callback(
+            s,
+            actor=current_user,
+            callback_id=ascii_int(form.callback_id.data),
+            outcome=form.outcome.data,
+            note=form.note.data,
+        )
     else:
         ops.add_note(s, actor=current_user, text=form.text.data)

@@ -32,11 +32,26 @@ class Decision(StrEnum):
 
 
 class Rating(StrEnum):
-    """The author's rating of the reply."""
+    """The author's rating of the reply: the national 好差评 scale (国办发〔2019〕51号)."""
 
+    VERY_SATISFIED = "very_satisfied"  # 非常满意
     SATISFIED = "satisfied"  # 满意
     BASIC = "basic"  # 基本满意
     UNSATISFIED = "unsatisfied"  # 不满意
+    VERY_UNSATISFIED = "very_unsatisfied"  # 非常不满意
+
+
+# 差评: opens rectification (整改, once per case) and a follow-up call (回访) for real-name raters.
+BAD_RATINGS = frozenset({Rating.UNSATISFIED, Rating.VERY_UNSATISFIED})
+
+
+class CallbackOutcome(StrEnum):
+    """What the follow-up call (回访) to a rater found."""
+
+    RESOLVED = "resolved"  # 问题已解决
+    EXPLAINED = "explained"  # 已沟通解释
+    UNRESOLVED = "unresolved"  # 仍不满意
+    UNREACHABLE = "unreachable"  # 无法联系
 
 
 OPEN = frozenset({Status.SUBMITTED, Status.ASSIGNED, Status.IN_PROGRESS})
@@ -69,7 +84,11 @@ STEPS: dict[str, Step] = {
     "reply": Step(OPEN | {Status.REPLIED}, Status.REPLIED, STAFF),
     "close": Step(frozenset({Status.REPLIED}), Status.CLOSED, STAFF),
     "rate": Step(ANSWERED, None, AUTHOR),
-    "reopen": Step(ANSWERED, Status.IN_PROGRESS, AUTHOR),
+    # A bad rating of an answered case opens rectification (整改): back to 办理中 with a new
+    # deadline. Once per case (the operation counts); a later bad rating gets a callback only.
+    "rectify": Step(ANSWERED, Status.IN_PROGRESS, AUTHOR),
+    # Staff record the follow-up call (回访) whatever the case's status by then.
+    "callback": Step(ALL, None, STAFF),
     "note": Step(ALL, None, STAFF),
     # The official calendar changed: the deadline of a case still running is recomputed.
     "deadline": Step(OPEN, None, SYSTEM),

@@ -52,4 +52,4 @@ def test_post_route_answer_decide_and_rate(demo, page, live_server):
     assert "采纳" in page.inner_text(".decision") and "北侧支路" in page.inner_text(".decision")
     page.check("input[name=rating][value=satisfied]")
     page.click(".rate-form button[type=submit]")
-    assert "满意" in page.inner_text(".public-reply")
+    assert "满意" in page.inner_text(".rating")

@@ -28,7 +28,7 @@ COUNTING_TABLES = frozenset({"view_counts", "unique_visitors", "audit_records"})
 # Values for `<action>` arguments, per endpoint.
 ACTIONS: dict[str, tuple[str, ...]] = {
     "plans_staff.lifecycle": ("new-version", "close", "results"),
-    "triage.act": ("note", "reply", "status", "transfer", "merge", "close"),
+    "triage.act": ("note", "reply", "status", "transfer", "merge", "close", "callback"),
 }
 
 

@@ -49,7 +49,7 @@ KINDS: dict[str, Rule] = {
     # Moderation is city-wide by design (DOMAIN.md: department heads and admins moderate).
     "moderate": lambda role, t: role in {"dept_head", "admin"},
     "admin": lambda role, t: role == "admin",
-    # Rate and reopen: only the author (the demo citizen, on their own suggestion).
+    # Rating: only the author (the demo citizen, on their own suggestion).
     "author": lambda role, t: role == "citizen" and t.owner == "citizen",
     # A photo: public with its suggestion; a held one for its department and the moderators.
     "photo": lambda role, t: (
@@ -95,7 +95,6 @@ POLICY: dict[str, str] = {
     "suggestions.follow": "signed_in",
     "suggestions.follow_area": "signed_in",
     "suggestions.rate": "author",
-    "suggestions.reopen": "author",
     "suggestions.photo": "photo",
     "suggestions.confirm": "nobody",
     "suggestions_api.similar": "public",
@@ -114,6 +113,7 @@ POLICY: dict[str, str] = {
     "triage.case": "department",
     "triage.act": "department",
     "triage.bulk": "department",
+    "triage.callbacks": "staff",
     "moderation.queue": "moderate",
     "moderation.decide": "moderate",
     "moderation.add_word": "moderate",
@@ -180,6 +180,8 @@ def _form(endpoint: str, t: Target, w: World) -> dict:
             "transfer": {"department": w.dept_b if t.dept == "B" else w.dept_a, "reason": "m"},
             "merge": {"into": t.values["suggestion_id"], "reason": "matrix"},  # into itself: 409
             "close": {"decision": "adopted", "reason": "matrix"},
+            # No callback is owed on the matrix's cases: refused after the check (409).
+            "callback": {"callback_id": "1", "outcome": "resolved", "note": "matrix"},
         }[action]
     return {
         "plans_staff.update_draft": {"title": "matrix title", "summary": "matrix"},
