@@ -20,6 +20,7 @@ from crowdplan.geo.validate import GeoJSONError, parse_feature_collection
 def register(app: Flask) -> None:
     """Attach the commands to the app."""
     from crowdplan.notifications.cli import send_mail
+    from crowdplan.retention import purge_contacts_command
     from crowdplan.security_cli import rotate_data_key, verify_audit
 
     for command in (
@@ -36,6 +37,7 @@ def register(app: Flask) -> None:
         create_api_key,
         rotate_data_key,
         verify_audit,
+        purge_contacts_command,
     ):
         app.cli.add_command(command)
 

@@ -45,6 +45,10 @@ def _actions() -> dict[str, str]:
         "api_key_revoked": _("API key revoked"),
         "private_read": _("Private details read through an API key"),
         "access_denied": _("Access denied"),
+        "data_exported": _("Personal data downloaded by its owner"),
+        "account_deleted": _("Account deleted by its owner"),
+        "account_delete_failed": _("Account deletion refused"),
+        "contacts_purged": _("Contact details erased (retention period over)"),
     }
 
 

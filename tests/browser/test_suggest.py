@@ -45,6 +45,7 @@ def test_guest_suggestion_appears_after_the_email_link(demo, page, live_server, 
         _click_map_centre(page)
         page.fill("textarea[name=text]", TEXT)
         page.fill("input[name=guest_email]", "guest@example.org")
+        page.check("input[name=consent]")  # unticked by default (PIPL)
         page.click("form.suggestion-form button[type=submit]")
         page.wait_for_selector("text=请查收邮件")
         page.goto(f"{live_server}/suggestions")
