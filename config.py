@@ -156,6 +156,12 @@ class Config:
     SQLITE_BUSY_TIMEOUT_MS = int(os.environ.get("SQLITE_BUSY_TIMEOUT_MS", "15000"))
     # The bureau that runs the site: named at the head of every adoption report (报批材料).
     BUREAU_NAME = os.environ.get("CROWDPLAN_BUREAU_NAME", "咸宁市自然资源和规划局")
+    # The privacy notice (/privacy) in force: recorded with every consent, so a changed notice
+    # can be told apart from the one a person agreed to. Change it whenever the notice changes.
+    PRIVACY_NOTICE_VERSION = os.environ.get("CROWDPLAN_PRIVACY_NOTICE_VERSION", "2026-12")
+    # Contact details (phone, e-mail) of cases closed this many days ago are erased by
+    # `flask --app crowdplan purge-contacts` (deploy/crowdplan-purge-contacts.timer).
+    CONTACT_RETENTION_DAYS = int(os.environ.get("CROWDPLAN_CONTACT_RETENTION_DAYS", "365"))
     BABEL_DEFAULT_LOCALE = "zh_CN"
     BABEL_DEFAULT_TIMEZONE = os.environ.get("CROWDPLAN_TIMEZONE", "Asia/Shanghai")
     LANGUAGES = ("zh_CN", "en")

@@ -88,6 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     from crowdplan.api.admin import bp as api_keys_bp
     from crowdplan.api.views import bp as api_bp
     from crowdplan.audit.views import bp as audit_bp
+    from crowdplan.auth.privacy import bp as privacy_bp
     from crowdplan.auth.staff import bp as staff_bp
     from crowdplan.auth.views import bp as auth_bp
     from crowdplan.calendar.views import bp as calendar_bp
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
+    app.register_blueprint(privacy_bp)
     app.register_blueprint(vendor_bp)
     app.register_blueprint(staff_bp)
     app.register_blueprint(plans_bp)

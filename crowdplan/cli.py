@@ -21,6 +21,7 @@ def register(app: Flask) -> None:
     """Attach the commands to the app."""
     from crowdplan.calendar.cli import calendar
     from crowdplan.notifications.cli import send_mail
+    from crowdplan.retention import purge_contacts_command
     from crowdplan.security_cli import rotate_data_key, verify_audit
 
     for command in (
@@ -38,6 +39,7 @@ def register(app: Flask) -> None:
         rotate_data_key,
         verify_audit,
         calendar,
+        purge_contacts_command,
     ):
         app.cli.add_command(command)
 

@@ -36,6 +36,7 @@ def post_suggestion(
         "stance": "suggest",
         "text": "这里需要更多停车位，晚上经常找不到车位。",
         "plan_id": str(plan_id or ""),
+        "consent": "y",  # the privacy notice box guests tick (ignored for accounts)
     }
     data.update({k: v for k, v in fields.items()})
     if photos:

@@ -15,6 +15,7 @@ from tests.factories import PASSWORD, create_department, create_user
 def _register(client, **fields):
     page = client.get("/register").get_data(as_text=True)
     data = {"display_name": "小李", "kind": "citizen", "password": PASSWORD, "confirm": PASSWORD}
+    data["consent"] = "y"  # the privacy notice box (PIPL)
     data.update(fields, csrf_token=csrf_from(page))
     return client.post("/register", data=data)
 

@@ -54,7 +54,7 @@ def test_anonymous_plan_pages_are_rendered_once_and_personalised(demo, client, r
         "csrf_token": csrf_from(second), "started": started, "plan_id": str(plan_id),
         "lon": str(CITY_CENTRE[0]), "lat": str(CITY_CENTRE[1]), "topic": "parking",
         "stance": "suggest", "text": "缓存页面提交的建议：这里晚上停车很难。",
-        "guest_email": "guest@example.org",
+        "guest_email": "guest@example.org", "consent": "y",
     }  # fmt: skip
     with other.post("/suggestions/new", data=data, content_type="multipart/form-data") as r:
         # Accepted: a guest is asked to confirm by e-mail (a stale token would be a 400).

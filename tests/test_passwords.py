@@ -20,7 +20,7 @@ NEW = "a-much-better-passphrase"
 def _register(client, password):
     page = client.get("/register").get_data(as_text=True)
     data = {"display_name": "x", "kind": "citizen", "password": password, "confirm": password}
-    data.update(email="p@example.cn", csrf_token=csrf_from(page))
+    data.update(email="p@example.cn", consent="y", csrf_token=csrf_from(page))
     return client.post("/register", data=data)
 
 

@@ -32,7 +32,7 @@ GUEST_PHONE = "15011112222"
 def _register(client, **fields):
     page = client.get("/register").get_data(as_text=True)
     data = {"display_name": "李四", "kind": "citizen", "password": PASSWORD, "confirm": PASSWORD}
-    data.update(fields, csrf_token=csrf_from(page))
+    data.update(fields, consent="y", csrf_token=csrf_from(page))
     with client.post("/register", data=data) as response:
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
 
@@ -108,7 +108,7 @@ def test_duplicates_are_refused_through_the_blind_index(demo, client):
     other = demo.test_client()
     page = other.get("/register").get_data(as_text=True)
     data = {"display_name": "x", "kind": "citizen", "password": PASSWORD, "confirm": PASSWORD}
-    data.update(phone="137-0000-5678", csrf_token=csrf_from(page))
+    data.update(phone="137-0000-5678", consent="y", csrf_token=csrf_from(page))
     with other.post("/register", data=data) as dup:
         assert dup.status_code == 400
     with demo.app_context():

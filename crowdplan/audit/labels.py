@@ -50,6 +50,10 @@ def _actions() -> dict[str, str]:
         "calendar_year_covered": _("Official calendar: year declared complete"),
         "limit_reply_days": _("Time limit changed: reply days"),
         "limit_rectify_days": _("Time limit changed: rectification days"),
+        "data_exported": _("Personal data downloaded by its owner"),
+        "account_deleted": _("Account deleted by its owner"),
+        "account_delete_failed": _("Account deletion refused"),
+        "contacts_purged": _("Contact details erased (retention period over)"),
     }
 
 

@@ -39,6 +39,19 @@ def _new_password_fields():
     return password, confirm
 
 
+CONSENT_REQUIRED = _l("Please agree to the privacy notice to go on.")
+
+
+def consent_field(*, required: bool = True) -> BooleanField:
+    """The PIPL consent box, unticked until the person ticks it. Not `required`: the view
+    decides (the suggestion form asks guests only; accounts agreed when they registered)."""
+    return BooleanField(
+        _l("I have read the privacy notice and agree to my personal information being processed "
+           "as it describes."),
+        validators=[DataRequired(message=CONSENT_REQUIRED)] if required else [Optional()],
+    )  # fmt: skip
+
+
 class LoginForm(FlaskForm):
     """E-mail address or mobile number, and password."""
 
@@ -71,6 +84,7 @@ class RegisterForm(FlaskForm):
         default="citizen",
     )
     password, confirm = _new_password_fields()
+    consent = consent_field()
 
     def validate(self, extra_validators=None) -> bool:
         """Both fields optional on their own, but one of them is needed to sign in."""
@@ -107,3 +121,9 @@ class ResetPasswordForm(FlaskForm):
     """A new password, twice."""
 
     password, confirm = _new_password_fields()
+
+
+class DeleteAccountForm(FlaskForm):
+    """Deleting one's account is confirmed with the password."""
+
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])

@@ -22,7 +22,12 @@ class User(UserMixin, db.Model):
     """A person or organisation account; staff accounts belong to a department."""
 
     __tablename__ = "users"
-    __table_args__ = (CheckConstraint("email IS NOT NULL OR phone IS NOT NULL", name="has_login"),)
+    __table_args__ = (
+        # A deleted account keeps its row (audit records and supports point at it) but no login.
+        CheckConstraint(
+            "email IS NOT NULL OR phone IS NOT NULL OR deleted_at IS NOT NULL", name="has_login"
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Encrypted at rest (crowdplan.crypto); sign-in and uniqueness use the blind indexes.
@@ -39,6 +44,11 @@ class User(UserMixin, db.Model):
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Part of the login cookie and the remember cookie; a new one ends every session.
     session_token: Mapped[str] = mapped_column(String(64), default=lambda: secrets.token_hex(32))
+    # PIPL consent: the privacy notice version agreed to at registration, and when.
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person deleted the account: contact details and name are gone (auth.rights).
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     department: Mapped[Department | None] = relationship()
 

@@ -10,6 +10,7 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import or_, select
 
 from crowdplan.audit.models import record
+from crowdplan.auth.consent import record_consent
 from crowdplan.auth.models import User, check_password_of_nobody
 from crowdplan.auth.passwords import password_problem
 from crowdplan.auth.permissions import STAFF_ROLES, Role
@@ -68,8 +69,10 @@ def create_user(
     phone: str | None = None,
     role: Role = Role.CITIZEN,
     department: Department | None = None,
+    consented: bool = False,
 ) -> User:
-    """A new account; refuses duplicates, weak passwords and staff without a department."""
+    """A new account; refuses duplicates, weak passwords and staff without a department.
+    `consented`: the person ticked the privacy notice box (recorded with its version)."""
     email = normalise_login(email) if email else None
     phone = normalise_login(phone) if phone else None
     if not (email or phone):
@@ -92,6 +95,8 @@ def create_user(
         department=department,
     )
     user.set_password(password)
+    if consented:
+        record_consent(user)
     db.session.add(user)
     db.session.flush()
     return user

@@ -102,6 +102,7 @@ def register():
                 email=form.email.data or None,
                 phone=form.phone.data or None,
                 role=Role(form.kind.data),
+                consented=form.consent.data,  # required by the form
             )
         except AppError as exc:
             db.session.rollback()

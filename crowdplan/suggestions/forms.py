@@ -21,6 +21,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from crowdplan.auth.forms import consent_field
 from crowdplan.core.operations import list_topics
 from crowdplan.i18n import current_language
 from crowdplan.plans.models import Plan
@@ -66,6 +67,7 @@ class SuggestionForm(FlaskForm):
         _l("E-mail (needed without an account; we send a confirmation link)"),
         validators=[Optional(), Email(), Length(max=254)],
     )
+    consent = consent_field(required=False)  # guests only: checked in the view
     website = StringField(_l("Leave this field empty"))  # honeypot: people never see it
     # Signed time the form was shown (bots post too fast) and a nonce: one suggestion per form.
     started = HiddenField()

@@ -59,6 +59,11 @@ class Suggestion(db.Model):
     contact_email: Mapped[str | None] = mapped_column(EncryptedText)
     # Counts distinct guest authors in the statistics without decrypting.
     contact_email_index: Mapped[str | None] = mapped_column(String(64))
+    # Set when the contact details were erased (account deleted, or retention period over).
+    contacts_erased_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A guest's consent to the privacy notice (version, time); an account's is on the user.
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     org_name: Mapped[str | None] = mapped_column(String(120))
     org_members: Mapped[int | None]
     plan_id: Mapped[int | None] = mapped_column(ForeignKey("plans.id"))

@@ -63,6 +63,8 @@ class SuggestionInput:
     plan_id: int | None = None
     feature_id: int | None = None
     photos: list[bytes] = field(default_factory=list)
+    # The privacy notice version a guest agreed to on the web form (accounts agreed at sign-up).
+    consent_version: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -181,6 +183,8 @@ def build_suggestion(
         source_hash=source,
         form_token=form_token,
         created_at=now,
+        consent_version=data.consent_version,
+        consent_at=now if data.consent_version else None,
     )
     token = None
     if author is None and not trusted_channel:

@@ -24,6 +24,8 @@ from itsdangerous import BadSignature
 from sqlalchemy import or_, select
 
 from crowdplan.auth import policy
+from crowdplan.auth.consent import notice_version
+from crowdplan.auth.forms import CONSENT_REQUIRED
 from crowdplan.cookies import first_party_id
 from crowdplan.core import operations as core
 from crowdplan.core.operations import list_topics
@@ -148,8 +150,11 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> tuple[ops.SuggestionI
         )
         raise AppError(errors or _("Please check the form."), code="invalid_form")
     lon, lat, approximate, label = _read_place(form)
-    if not current_user.is_authenticated and not form.guest_email.data:
+    guest = not current_user.is_authenticated
+    if guest and not form.guest_email.data:
         raise AppError(_("Please give your e-mail address, or sign in."), code="email_required")
+    if guest and not form.consent.data:  # PIPL: explicit consent before we keep anything
+        raise AppError(str(CONSENT_REQUIRED), code="consent_required")
     photos = [
         f.read(MAX_PHOTO_BYTES + 1) for f in (form.photos.data or []) if getattr(f, "filename", "")
     ]
@@ -168,6 +173,7 @@ def _read_form(form: SuggestionForm, plan: Plan | None) -> tuple[ops.SuggestionI
         plan_id=plan.id if plan else None,
         feature_id=ascii_int(form.feature_id.data),
         photos=photos,
+        consent_version=notice_version() if guest else None,
     )
     return data, nonce
 

@@ -180,6 +180,7 @@ def _form(client) -> dict:
         "topic": "parking",
         "stance": "suggest",
         "text": "这里需要更多停车位，晚上经常找不到车位。",
+        "consent": "y",
     }
 
 

@@ -39,12 +39,17 @@ def test_citizen_clicks_the_plan_map_and_sees_the_suggestion(demo, page, live_se
 
 
 def test_guest_suggestion_appears_after_the_email_link(demo, page, live_server, smtp_server):
-    demo.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    base_url = demo.config["CROWDPLAN_BASE_URL"]
+    # Mail links start with the configured address (never the Host): here, the live server.
+    demo.config.update(
+        MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port, CROWDPLAN_BASE_URL=live_server
+    )
     try:
         page.goto(f"{live_server}/report")
         _click_map_centre(page)
         page.fill("textarea[name=text]", TEXT)
         page.fill("input[name=guest_email]", "guest@example.org")
+        page.check("input[name=consent]")  # unticked by default (PIPL)
         page.click("form.suggestion-form button[type=submit]")
         page.wait_for_selector("text=请查收邮件")
         page.goto(f"{live_server}/suggestions")
@@ -57,7 +62,7 @@ def test_guest_suggestion_appears_after_the_email_link(demo, page, live_server, 
         page.goto(f"{live_server}/suggestions")
         assert TEXT[:20] in page.inner_text(".suggestion-list")
     finally:
-        demo.config.update(MAIL_SERVER="", MAIL_PORT=25)
+        demo.config.update(MAIL_SERVER="", MAIL_PORT=25, CROWDPLAN_BASE_URL=base_url)
 
 
 def _tab_to(page, selector: str, limit: int = 80) -> None:

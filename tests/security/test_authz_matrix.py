@@ -38,6 +38,8 @@ KINDS: dict[str, Rule] = {
     # Anyone, for objects the public may see (a draft, a held suggestion: nobody, 404).
     "public": lambda role, t: t.public,
     "signed_in": lambda role, t: role in SIGNED_IN and t.public,
+    # One's own account, for citizens and organisations (an administrator closes staff ones).
+    "own_account": lambda role, t: role in {"citizen", "organisation"},
     "staff": lambda role, t: role in STAFF,
     # Plans and cases: staff of the owning department, and admins.
     "department": lambda role, t: role == "admin" or (role in DEPT_A_STAFF and t.dept == "A"),
@@ -69,6 +71,10 @@ POLICY: dict[str, str] = {
     "auth.register": "open",
     "auth.logout": "signed_in",  # sent last: it ends the session the other cells use
     "auth.profile": "signed_in",
+    # PIPL: the notice is public; the download and the deletion are one's own (test_pipl).
+    "privacy.notice": "public",
+    "privacy.download": "signed_in",
+    "privacy.delete_account": "own_account",
     # Public pages and open data (no personal data; tested in test_privacy and test_reports).
     "main.home": "public",
     "main.healthz": "open",
