@@ -77,6 +77,16 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(app.root_path + "/../migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+
+    # Registered before the limiter, so it runs after the limiter's header hook (Flask runs
+    # after_request hooks last-registered first): the limiter raises Retry-After to its window's
+    # reset on every response, but a 503 (database unavailable) means "retry in a few seconds".
+    @app.after_request
+    def _keep_short_retry_after(response):
+        if response.status_code == 503 and response.headers.get("X-Retry-After-Own"):
+            response.headers["Retry-After"] = response.headers.pop("X-Retry-After-Own")
+        return response
+
     limiter.init_app(app)
     init_redis(app)
     login_manager.init_app(app)

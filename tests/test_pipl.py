@@ -39,7 +39,8 @@ def _own_suggestion(client, app, **fields) -> int:
 
 def _actions(app, action: str) -> list[AuditRecord]:
     with app.app_context():
-        return list(db.session.scalars(select(AuditRecord).where(AuditRecord.action == action)))
+        query = select(AuditRecord).where(AuditRecord.action == action).order_by(AuditRecord.id)
+        return list(db.session.scalars(query))
 
 
 def test_registration_needs_the_consent_box_and_records_its_version(app, client):

@@ -25,13 +25,20 @@ from tests.reliability.servers import (
 BROWSER = "Mozilla/5.0 (X11; Linux x86_64) Chrome/130.0 Safari/537.36"
 
 
-def _view(base: str, path: str, cookie: str) -> int:
-    request = urllib.request.Request(
-        base + path, headers={"User-Agent": BROWSER, "Cookie": f"cp_visitor={cookie}"}
-    )
+def _view(base: str, path: str, cookie: str | None) -> tuple[int, str | None]:
+    """One page view; returns the status and the visitor cookie the server signed, if it set one
+    (visitor ids are issued by the server: a made-up value would be ignored)."""
+    headers = {"User-Agent": BROWSER}
+    if cookie:
+        headers["Cookie"] = f"cp_visitor={cookie}"
+    request = urllib.request.Request(base + path, headers=headers)
     with urllib.request.urlopen(request, timeout=30) as r:
         r.read()
-        return r.status
+        issued = None
+        for value in r.headers.get_all("Set-Cookie") or []:
+            if value.startswith("cp_visitor="):
+                issued = value.split(";", 1)[0].split("=", 1)[1]
+        return r.status, issued
 
 
 def _sign_in(base: str, login: str) -> int:
@@ -81,14 +88,17 @@ def test_two_nodes_share_data_limits_and_counts(site_database, tmp_path):
         status, page, _ = get(f"{b.base}/api/v1/suggestions/{body['id']}")
         assert status == 200 and json.loads(page)["text"] == suggestion_body(1, 1)["text"]
 
-        # One limit of 12 per minute for the key across both nodes: 11 more pass, then 429.
+        plan = json.loads(get(f"{a.base}/api/v1/plans")[1])["items"][0]["id"]
+
+        # One limit of 12 per minute across both nodes, per address and per key: the post and the
+        # two reads above count against this address, so 9 more pass, then 429.
         statuses = []
         for n in range(2, 16):
             node = a if n % 2 else b
             s, _ = post_json(f"{node.base}/api/v1/suggestions", suggestion_body(1, n),
                              {"X-API-Key": key})  # fmt: skip
             statuses.append(s)
-        assert statuses == [201] * 11 + [429] * 3
+        assert statuses == [201] * 9 + [429] * 5
 
         # One sign-in limit for an account across both nodes: the 6th attempt is refused.
         attempts = [
@@ -97,9 +107,14 @@ def test_two_nodes_share_data_limits_and_counts(site_database, tmp_path):
         assert attempts == [400] * 5 + [429]
 
         # Views through both nodes with 7 different visitors add up exactly.
-        plan = json.loads(get(f"{a.base}/api/v1/plans")[1])["items"][0]["id"]
+        cookies: list[str] = []
         for n in range(40):
-            assert _view(a.base if n % 2 else b.base, f"/plans/{plan}", f"visitor{n % 7}") == 200
+            known = cookies[n % 7] if len(cookies) == 7 else None
+            status, issued = _view(a.base if n % 2 else b.base, f"/plans/{plan}", known)
+            assert status == 200
+            if known is None:
+                assert issued, "the first view of a visitor gets a signed cookie"
+                cookies.append(issued)
         flushed = subprocess.run(
             [str(BIN / "flask"), "--app", "crowdplan", "flush-counters"],
             cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,

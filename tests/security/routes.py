@@ -113,6 +113,9 @@ def targets_for(rule, w: World) -> list[Target]:
         "adcode": lambda: Target("area", {"adcode": w.adcode}),
         "token": lambda: Target("guessed token", {"token": "x" * 32}, public=False),
         "code": lambda: Target("language", {"code": "en"}),
+        "year": lambda: Target("calendar year", {"year": 2026}),
+        "department_id": lambda: Target("department A", {"department_id": w.dept_a}),
+        "topic_id": lambda: Target("a topic", {"topic_id": w.topic}),
     }  # fmt: skip
     if len(args) == 1 and next(iter(args)) in simple:
         return [simple[next(iter(args))]()]

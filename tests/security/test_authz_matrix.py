@@ -127,6 +127,13 @@ POLICY: dict[str, str] = {
     "moderation.set_mode": "admin",
     "routing.rules": "admin",
     "routing.edit": "admin",
+    # The official calendar and the time limits are the bureau's data: admins only.
+    "calendar.year": "admin",
+    "calendar.set_day": "admin",
+    "calendar.cover": "admin",
+    "calendar.limits_page": "admin",
+    "calendar.topic_limits": "admin",
+    "calendar.department_limit": "admin",
     # Passwords: the reset request is open (it never says whether an account exists), a reset
     # link with a guessed token works for nobody, changing one's password needs a session.
     "auth.forgot_password": "open",

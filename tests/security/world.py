@@ -18,7 +18,7 @@ from sqlalchemy import select
 from crowdplan.auth import operations as accounts
 from crowdplan.auth.permissions import Role
 from crowdplan.core import operations as core
-from crowdplan.core.models import Area, Department, utcnow
+from crowdplan.core.models import Area, Department, Topic, utcnow
 from crowdplan.extensions import db
 from crowdplan.plans import operations as plans
 from crowdplan.plans.models import Plan, PlanType, PlanVersion
@@ -67,6 +67,7 @@ class World:
     word: int
     adcode: str
     api_key: int  # an API key (admins manage them)
+    topic: int  # a topic (its time limits are admins' data)
 
 
 def _suggestion(author, text: str, *, department: Department, photos=()) -> Suggestion:
@@ -155,6 +156,7 @@ def build_world() -> World:
         word=word.id,
         adcode=db.session.scalar(select(Area.adcode).where(Area.valid_to.is_(None))),
         api_key=api_key.id,
+        topic=db.session.scalar(select(Topic.id).order_by(Topic.id)),
     )
     db.session.commit()
     return world
